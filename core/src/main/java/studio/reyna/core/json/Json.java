@@ -1,0 +1,27 @@
+package studio.reyna.core.json;
+
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The one JSON configuration of the studio, so every component parses with the same limits. */
+public final class Json {
+    /** Deep enough for any real document, shallow enough that no recursive walk can overflow the stack. */
+    public static final int MAX_NESTING_DEPTH = 256;
+
+    private Json() {
+    }
+
+    public static JsonMapper newMapper(long maxDocumentBytes) {
+        var constraints = StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_NESTING_DEPTH)
+                .maxStringLength((int) Math.min(Integer.MAX_VALUE, Math.max(maxDocumentBytes, 1_000_000)))
+                .maxDocumentLength(maxDocumentBytes)
+                .build();
+        var factory = JsonFactory.builder().streamReadConstraints(constraints).build();
+        return JsonMapper.builder(factory)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
+    }
+}

@@ -1,0 +1,51 @@
+package studio.reyna.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.Test;
+import studio.reyna.core.Ids;
+import studio.reyna.core.event.EventType;
+import studio.reyna.core.json.Json;
+import studio.reyna.db.TestDatabase;
+
+class EventLogTest {
+    private final Jdbi jdbi = TestDatabase.shared().jdbi();
+    private final EventLog log = new EventLog(jdbi, new Ids(Clock.systemUTC()), Clock.systemUTC(), Json.newMapper(1_000_000));
+
+    @Test
+    void appended_events_get_increasing_cursors_and_the_subject_of_their_type() {
+        UUID owner = UUID.randomUUID();
+        UUID blob = UUID.randomUUID();
+        var data = Json.newMapper(1000).createObjectNode().put("title", "Hello");
+        var first = jdbi.inTransaction(h -> log.append(h, new EventLog.Change(EventType.BLOB_CREATED, "note", owner, owner,
+                null, blob, "note", 1, 1L, data)));
+        var second = jdbi.inTransaction(h -> log.append(h, new EventLog.Change(EventType.BLOB_UPDATED, "note", owner, owner,
+                null, blob, "note", 1, 2L, null)));
+
+        assertThat(first.subject()).isEqualTo("blob.created.note." + owner);
+        assertThat(second.cursor()).isGreaterThan(first.cursor());
+        var stored = log.readOwned(owner, 0, 10);
+        assertThat(stored).extracting(e -> e.type()).containsExactly("blob.created", "blob.updated");
+        assertThat(stored.get(0).data().get("title").asString()).isEqualTo("Hello");
+        assertThat(stored.get(0)).isEqualTo(first.withCursor(stored.get(0).cursor()));
+        assertThat(log.latestCursor()).isGreaterThanOrEqualTo(second.cursor());
+    }
+
+    @Test
+    void an_event_written_in_a_rolled_back_transaction_does_not_exist() {
+        UUID owner = UUID.randomUUID();
+        try {
+            jdbi.useTransaction(h -> {
+                log.append(h, new EventLog.Change(EventType.BUCKET_CREATED, UUID.randomUUID().toString(), owner, owner,
+                        null, null, null, null, null, null));
+                throw new IllegalStateException("the change failed after its event was written");
+            });
+        } catch (IllegalStateException expected) {
+            // the rollback is what is under test
+        }
+        assertThat(log.readOwned(owner, 0, 10)).isEmpty();
+    }
+}
