@@ -1,0 +1,197 @@
+package studio.reyna.schema;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import studio.reyna.core.Ids;
+import studio.reyna.core.event.EventType;
+import studio.reyna.core.page.Page;
+import studio.reyna.core.page.PageRequest;
+import studio.reyna.core.problem.ConflictException;
+import studio.reyna.core.problem.FieldError;
+import studio.reyna.core.problem.ForbiddenException;
+import studio.reyna.core.problem.NotFoundException;
+import studio.reyna.core.problem.ValidationException;
+import studio.reyna.events.EventLog;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * The Schema Service. Every signed-in user can read every schema (types are the shared vocabulary
+ * of an installation, and a sharee must be able to read the type of what was shared); only the
+ * owner publishes new versions. Versions are immutable, so compiled versions are cached forever.
+ */
+public final class Schemas {
+    private static final Pattern ID = Pattern.compile("^[a-z0-9][a-z0-9_-]{0,63}$");
+
+    private final Jdbi jdbi;
+    private final EventLog events;
+    private final Ids ids;
+    private final ObjectMapper json;
+    private final JsonSchemaDialect dialect = new JsonSchemaDialect();
+    private final Cache<String, ValidatedSchema> compiled = Caffeine.newBuilder().maximumSize(10_000).build();
+
+    public Schemas(Jdbi jdbi, EventLog events, Ids ids, ObjectMapper json) {
+        this.jdbi = jdbi;
+        this.events = events;
+        this.ids = ids;
+        this.json = json;
+    }
+
+    public SchemaVersion create(UUID ownerId, NewSchema request) {
+        var problems = new ArrayList<FieldError>();
+        String id = request.id() == null ? ids.next().toString() : request.id();
+        if (!ID.matcher(id).matches()) {
+            problems.add(new FieldError("/id", "id must be 1–64 lower-case letters, digits, '-' or '_', starting with a letter or digit"));
+        }
+        checkName(request.name(), problems);
+        if (request.description() != null && request.description().length() > 2000) {
+            problems.add(new FieldError("/description", "description must be at most 2000 characters"));
+        }
+        problems.addAll(documentProblems(request.schema()));
+        if (!problems.isEmpty()) {
+            throw new ValidationException("the schema cannot be created", problems);
+        }
+        return jdbi.inTransaction(h -> {
+            int inserted = h.createUpdate("""
+                            insert into schemas (id, owner_id, name, description) values (:id, :owner, :name, :description)
+                            on conflict (id) do nothing""")
+                    .bind("id", id).bind("owner", ownerId).bind("name", request.name().strip())
+                    .bind("description", request.description())
+                    .execute();
+            if (inserted == 0) {
+                throw new ConflictException("a schema with id '" + id + "' already exists");
+            }
+            return insertVersion(h, ownerId, id, 1, request.schema(), null);
+        });
+    }
+
+    /** Publishes version n+1 of a schema the caller owns. */
+    public SchemaVersion publish(UUID callerId, String schemaId, JsonNode document, JsonNode migration) {
+        var problems = documentProblems(document);
+        if (migration != null && !migration.isNull() && !migration.isArray()) {
+            problems = new ArrayList<>(problems);
+            problems.add(new FieldError("/migration", "migration must be an array of operations"));
+        }
+        if (!problems.isEmpty()) {
+            throw new ValidationException("the version cannot be published", problems);
+        }
+        return jdbi.inTransaction(h -> {
+            // The row lock serialises concurrent publishes of one schema: versions stay gap-free.
+            var info = h.createQuery("select * from schemas where id = :id for update")
+                    .bind("id", schemaId).map(Schemas::info).findOne()
+                    .orElseThrow(() -> notFound(schemaId));
+            if (!info.ownerId().equals(callerId)) {
+                throw new ForbiddenException("only the owner of schema '" + schemaId + "' can publish versions of it");
+            }
+            int next = info.latestVersion() + 1;
+            h.createUpdate("update schemas set latest_version = :v, updated_at = now() where id = :id")
+                    .bind("v", next).bind("id", schemaId).execute();
+            return insertVersion(h, callerId, schemaId, next, document,
+                    migration == null || migration.isNull() ? null : migration);
+        });
+    }
+
+    public SchemaInfo info(String schemaId) {
+        return findInfo(schemaId).orElseThrow(() -> notFound(schemaId));
+    }
+
+    public Optional<SchemaInfo> findInfo(String schemaId) {
+        return jdbi.withHandle(h -> h.createQuery("select * from schemas where id = :id")
+                .bind("id", schemaId).map(Schemas::info).findOne());
+    }
+
+    public SchemaVersion latest(String schemaId) {
+        return version(schemaId, info(schemaId).latestVersion());
+    }
+
+    public SchemaVersion version(String schemaId, int version) {
+        return compiled(schemaId, version).version();
+    }
+
+    public Page<SchemaInfo> list(PageRequest page) {
+        var rows = jdbi.withHandle(h -> h.createQuery("""
+                        select * from schemas where (cast(:after as text) is null or id > :after)
+                        order by id limit :limit""")
+                .bind("after", page.after()).bind("limit", page.limit() + 1)
+                .map(Schemas::info).list());
+        return page.page(rows, SchemaInfo::id);
+    }
+
+    /**
+     * The compiled version, for validating data. An unknown schema or version is 404: a write
+     * against a type that does not exist fails closed.
+     */
+    public ValidatedSchema compiled(String schemaId, int version) {
+        String key = schemaId + "/" + version;
+        var cached = compiled.getIfPresent(key);
+        if (cached != null) {
+            return cached;
+        }
+        var stored = jdbi.withHandle(h -> h.createQuery("""
+                        select schema_id, version, document::text as document, migration::text as migration, created_at
+                        from schema_versions where schema_id = :id and version = :version""")
+                .bind("id", schemaId).bind("version", version)
+                .map((rs, ctx) -> versionOf(rs)).findOne())
+                .orElseThrow(() -> new NotFoundException("schema '" + schemaId + "' has no version " + version));
+        var fresh = new ValidatedSchema(stored, dialect.compile(stored.document()));
+        compiled.put(key, fresh);
+        return fresh;
+    }
+
+    private List<FieldError> documentProblems(JsonNode document) {
+        if (document == null || document.isMissingNode() || document.isNull()) {
+            return List.of(new FieldError("/schema", "schema is required"));
+        }
+        return dialect.problemsOf(document).stream()
+                .map(p -> new FieldError("/schema" + p.pointer(), p.message()))
+                .toList();
+    }
+
+    private SchemaVersion insertVersion(Handle h, UUID ownerId, String schemaId, int version, JsonNode document,
+                                        JsonNode migration) {
+        var stored = h.createQuery("""
+                        insert into schema_versions (schema_id, version, document, migration)
+                        values (:id, :version, cast(:document as json), cast(:migration as json))
+                        returning schema_id, version, document::text as document, migration::text as migration, created_at""")
+                .bind("id", schemaId).bind("version", version)
+                .bind("document", json.writeValueAsString(document))
+                .bind("migration", migration == null ? null : json.writeValueAsString(migration))
+                .map((rs, ctx) -> versionOf(rs)).one();
+        events.append(h, new EventLog.Change(EventType.SCHEMA_PUBLISHED, schemaId, ownerId, ownerId, null, null,
+                schemaId, version, null, null));
+        return stored;
+    }
+
+    private static void checkName(String name, List<FieldError> problems) {
+        if (name == null || name.isBlank()) {
+            problems.add(new FieldError("/name", "name is required"));
+        } else if (name.strip().length() > 200) {
+            problems.add(new FieldError("/name", "name must be at most 200 characters"));
+        }
+    }
+
+    private SchemaVersion versionOf(ResultSet rs) throws SQLException {
+        String migration = rs.getString("migration");
+        return new SchemaVersion(rs.getString("schema_id"), rs.getInt("version"), json.readTree(rs.getString("document")),
+                migration == null ? null : json.readTree(migration), rs.getTimestamp("created_at").toInstant());
+    }
+
+    private static SchemaInfo info(ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx) throws SQLException {
+        return new SchemaInfo(rs.getString("id"), rs.getObject("owner_id", UUID.class), rs.getString("name"),
+                rs.getString("description"), rs.getInt("latest_version"), rs.getTimestamp("created_at").toInstant(),
+                rs.getTimestamp("updated_at").toInstant());
+    }
+
+    private static NotFoundException notFound(String schemaId) {
+        return new NotFoundException("there is no schema '" + schemaId + "'");
+    }
+}

@@ -1,0 +1,26 @@
+package studio.reyna.schema;
+
+import com.networknt.schema.Schema;
+import java.util.List;
+import studio.reyna.core.problem.FieldError;
+import tools.jackson.databind.JsonNode;
+
+/** A schema version compiled once and kept: validates data, and carries the document for annotations. */
+public final class ValidatedSchema {
+    private final SchemaVersion version;
+    private final Schema compiled;
+
+    ValidatedSchema(SchemaVersion version, Schema compiled) {
+        this.version = version;
+        this.compiled = compiled;
+    }
+
+    public SchemaVersion version() {
+        return version;
+    }
+
+    /** Violations of {@code data}, each with a JSON Pointer relative to the data; empty when valid. */
+    public List<FieldError> violations(JsonNode data) {
+        return JsonSchemaDialect.violations(compiled, data);
+    }
+}
