@@ -1,0 +1,186 @@
+package studio.reyna.state.blob;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementContext;
+import studio.reyna.core.Ids;
+import studio.reyna.core.event.EventType;
+import studio.reyna.core.page.Page;
+import studio.reyna.core.page.PageRequest;
+import studio.reyna.core.problem.FieldError;
+import studio.reyna.core.problem.NotFoundException;
+import studio.reyna.core.problem.PreconditionFailedException;
+import studio.reyna.core.problem.ValidationException;
+import studio.reyna.events.EventLog;
+import studio.reyna.schema.Schemas;
+import studio.reyna.schema.ValidatedSchema;
+import studio.reyna.state.bucket.Buckets;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+/**
+ * Blobs: validated against their schema version, written with their event in one transaction,
+ * replaced only by a writer who saw the current version (optimistic concurrency).
+ */
+public final class Blobs {
+    private static final String COLUMNS = """
+            id, owner_id, bucket_id, schema_id, schema_version, version, title, preview,
+            data::text as data, derived::text as derived, created_at, updated_at""";
+
+    private final Jdbi jdbi;
+    private final Buckets buckets;
+    private final Schemas schemas;
+    private final EventLog events;
+    private final Ids ids;
+    private final ObjectMapper json;
+
+    public Blobs(Jdbi jdbi, Buckets buckets, Schemas schemas, EventLog events, Ids ids, ObjectMapper json) {
+        this.jdbi = jdbi;
+        this.buckets = buckets;
+        this.schemas = schemas;
+        this.events = events;
+        this.ids = ids;
+        this.json = json;
+    }
+
+    public Blob create(UUID callerId, UUID bucketId, NewBlob request) {
+        if (request.schemaId() == null || request.schemaId().isBlank()) {
+            throw ValidationException.of("/schemaId", "schemaId is required");
+        }
+        var schema = schemaFor(request.schemaId(), request.schemaVersion());
+        var data = checkedData(schema, request.data());
+        var derived = TitleAndPreview.of(schema.version().document(), data);
+        String text = json.writeValueAsString(data);
+        return jdbi.inTransaction(h -> {
+            var bucket = buckets.requireWritable(h, callerId, bucketId);
+            var blob = h.createQuery("""
+                            insert into blobs (id, owner_id, bucket_id, schema_id, schema_version, title, preview, data, size_bytes)
+                            values (:id, :owner, :bucket, :schemaId, :schemaVersion, :title, :preview, cast(:data as jsonb), :size)
+                            returning\s""" + COLUMNS)
+                    .bind("id", ids.next()).bind("owner", bucket.ownerId()).bind("bucket", bucketId)
+                    .bind("schemaId", schema.version().schemaId()).bind("schemaVersion", schema.version().version())
+                    .bind("title", derived.title()).bind("preview", derived.preview())
+                    .bind("data", text).bind("size", utf8Length(text))
+                    .map(this::blob).one();
+            append(h, EventType.BLOB_CREATED, blob, callerId);
+            return blob;
+        });
+    }
+
+    public Blob get(UUID callerId, UUID blobId) {
+        return jdbi.withHandle(h -> requireVisible(h, callerId, blobId, false));
+    }
+
+    /**
+     * Replaces the content of a blob whose current version is {@code expectedVersion} (null: any
+     * version, a deliberate overwrite); a stale version is refused (412) so no writer silently
+     * overwrites a change it has not seen.
+     */
+    public Blob replace(UUID callerId, UUID blobId, Long expectedVersion, JsonNode data, Integer schemaVersion) {
+        return jdbi.inTransaction(h -> {
+            var current = requireVisible(h, callerId, blobId, true);
+            if (expectedVersion != null && current.version() != expectedVersion) {
+                throw new PreconditionFailedException("blob " + blobId + " is at version " + current.version()
+                        + ", not " + expectedVersion + "; reload it and apply the change again");
+            }
+            var schema = schemaFor(current.schemaId(), schemaVersion);
+            var checked = checkedData(schema, data);
+            var derived = TitleAndPreview.of(schema.version().document(), checked);
+            String text = json.writeValueAsString(checked);
+            var blob = h.createQuery("""
+                            update blobs set data = cast(:data as jsonb), schema_version = :schemaVersion,
+                                   version = version + 1, title = :title, preview = :preview, size_bytes = :size,
+                                   updated_at = now()
+                            where id = :id returning\s""" + COLUMNS)
+                    .bind("data", text).bind("schemaVersion", schema.version().version())
+                    .bind("title", derived.title()).bind("preview", derived.preview()).bind("size", utf8Length(text))
+                    .bind("id", blobId)
+                    .map(this::blob).one();
+            append(h, EventType.BLOB_UPDATED, blob, callerId);
+            return blob;
+        });
+    }
+
+    /** Deletes a blob; with {@code expectedVersion} only if it is still at that version. */
+    public void delete(UUID callerId, UUID blobId, Long expectedVersion) {
+        jdbi.useTransaction(h -> {
+            var current = requireVisible(h, callerId, blobId, true);
+            if (expectedVersion != null && current.version() != expectedVersion) {
+                throw new PreconditionFailedException("blob " + blobId + " is at version " + current.version()
+                        + ", not " + expectedVersion);
+            }
+            h.createUpdate("delete from blobs where id = :id").bind("id", blobId).execute();
+            append(h, EventType.BLOB_DELETED, current, callerId);
+        });
+    }
+
+    /** The blobs directly in a bucket, oldest first, without their content. */
+    public Page<BlobSummary> list(UUID callerId, UUID bucketId, PageRequest page) {
+        return jdbi.withHandle(h -> {
+            buckets.requireReadable(h, callerId, bucketId);
+            var rows = h.createQuery("""
+                            select id, bucket_id, schema_id, schema_version, version, title, preview, created_at, updated_at
+                            from blobs where bucket_id = :bucket and (cast(:after as uuid) is null or id > :after)
+                            order by id limit :limit""")
+                    .bind("bucket", bucketId).bind("after", page.afterId()).bind("limit", page.limit() + 1)
+                    .map((rs, ctx) -> new BlobSummary(rs.getObject("id", UUID.class), rs.getObject("bucket_id", UUID.class),
+                            rs.getString("schema_id"), rs.getInt("schema_version"), rs.getLong("version"),
+                            rs.getString("title"), rs.getString("preview"), rs.getTimestamp("created_at").toInstant(),
+                            rs.getTimestamp("updated_at").toInstant()))
+                    .list();
+            return page.page(rows, b -> b.id().toString());
+        });
+    }
+
+    private ValidatedSchema schemaFor(String schemaId, Integer version) {
+        var info = schemas.findInfo(schemaId)
+                .orElseThrow(() -> ValidationException.of("/schemaId", "there is no schema '" + schemaId + "'"));
+        int chosen = version == null ? info.latestVersion() : version;
+        if (chosen < 1 || chosen > info.latestVersion()) {
+            throw ValidationException.of("/schemaVersion", "schema '" + schemaId + "' has versions 1 to " + info.latestVersion());
+        }
+        return schemas.compiled(schemaId, chosen);
+    }
+
+    private static JsonNode checkedData(ValidatedSchema schema, JsonNode data) {
+        if (data == null || data.isMissingNode()) {
+            throw ValidationException.of("/data", "data is required");
+        }
+        var violations = schema.violations(data).stream()
+                .map(v -> new FieldError("/data" + v.pointer(), v.message()))
+                .toList();
+        if (!violations.isEmpty()) {
+            throw new ValidationException("data does not match schema '" + schema.version().schemaId() + "' version "
+                    + schema.version().version(), violations);
+        }
+        return data;
+    }
+
+    private static int utf8Length(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    private Blob requireVisible(Handle h, UUID callerId, UUID blobId, boolean lock) {
+        return h.createQuery("select " + COLUMNS + " from blobs where id = :id and owner_id = :owner" + (lock ? " for update" : ""))
+                .bind("id", blobId).bind("owner", callerId)
+                .map(this::blob).findOne()
+                .orElseThrow(() -> new NotFoundException("there is no blob " + blobId));
+    }
+
+    private void append(Handle h, EventType type, Blob blob, UUID actorId) {
+        var data = JsonNodeFactory.instance.objectNode().put("title", blob.title()).put("preview", blob.preview());
+        events.append(h, new EventLog.Change(type, blob.schemaId(), blob.ownerId(), actorId, blob.bucketId(), blob.id(),
+                blob.schemaId(), blob.schemaVersion(), blob.version(), data));
+    }
+
+    private Blob blob(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new Blob(rs.getObject("id", UUID.class), rs.getObject("owner_id", UUID.class), rs.getObject("bucket_id", UUID.class),
+                rs.getString("schema_id"), rs.getInt("schema_version"), rs.getLong("version"), rs.getString("title"),
+                rs.getString("preview"), json.readTree(rs.getString("data")), json.readTree(rs.getString("derived")),
+                rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
+    }
+}
