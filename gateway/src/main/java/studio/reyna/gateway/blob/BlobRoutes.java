@@ -1,0 +1,62 @@
+package studio.reyna.gateway.blob;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import studio.reyna.gateway.http.Caller;
+import studio.reyna.gateway.http.JsonBody;
+import studio.reyna.gateway.http.RequestBodies;
+import studio.reyna.gateway.http.Responses;
+import studio.reyna.state.blob.Blob;
+import studio.reyna.state.blob.Blobs;
+import studio.reyna.state.blob.NewBlob;
+
+/** {@code /blobs} and creating a blob in a bucket. Every blob response carries its version as ETag. */
+public final class BlobRoutes {
+    private final Blobs blobs;
+    private final RequestBodies bodies;
+
+    public BlobRoutes(Blobs blobs, RequestBodies bodies) {
+        this.blobs = blobs;
+        this.bodies = bodies;
+    }
+
+    public void routes(RoutesConfig routes) {
+        routes.post("/api/v1/buckets/{bucketId}/blobs", this::create);
+        routes.get("/api/v1/blobs/{blobId}", this::get);
+        routes.put("/api/v1/blobs/{blobId}", this::replace);
+        routes.delete("/api/v1/blobs/{blobId}", this::delete);
+    }
+
+    private void create(Context ctx) {
+        var caller = Caller.id(ctx);
+        var bucketId = JsonBody.pathId(ctx, "bucketId", "bucket");
+        var body = bodies.read(ctx);
+        var blob = blobs.create(caller, bucketId,
+                new NewBlob(body.text("schemaId"), body.integer("schemaVersion"), body.node("data")));
+        ctx.header("ETag", Responses.etag(blob.version()));
+        Responses.created(ctx, "/api/v1/blobs/" + blob.id(), BlobView.of(blob));
+    }
+
+    private void get(Context ctx) {
+        respond(ctx, blobs.get(Caller.id(ctx), JsonBody.pathId(ctx, "blobId", "blob")));
+    }
+
+    private void replace(Context ctx) {
+        var caller = Caller.id(ctx);
+        var blobId = JsonBody.pathId(ctx, "blobId", "blob");
+        Long expected = Responses.ifMatch(ctx, true);
+        var body = bodies.read(ctx);
+        respond(ctx, blobs.replace(caller, blobId, expected, body.node("data"), body.integer("schemaVersion")));
+    }
+
+    private void delete(Context ctx) {
+        var caller = Caller.id(ctx);
+        blobs.delete(caller, JsonBody.pathId(ctx, "blobId", "blob"), Responses.ifMatch(ctx, false));
+        ctx.status(204);
+    }
+
+    private static void respond(Context ctx, Blob blob) {
+        ctx.header("ETag", Responses.etag(blob.version()));
+        ctx.json(BlobView.of(blob));
+    }
+}

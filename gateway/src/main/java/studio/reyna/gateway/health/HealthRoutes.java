@@ -1,0 +1,53 @@
+package studio.reyna.gateway.health;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jdbi.v3.core.Jdbi;
+import studio.reyna.db.Database;
+import studio.reyna.db.Migrations;
+
+/**
+ * {@code /health/live}: the process answers. {@code /health/ready}: it can serve — the database
+ * answers and its schema is at the version this build expects.
+ */
+public final class HealthRoutes {
+    private final Database database;
+    private final String expectedSchemaVersion;
+
+    public HealthRoutes(Database database, String expectedSchemaVersion) {
+        this.database = database;
+        this.expectedSchemaVersion = expectedSchemaVersion;
+    }
+
+    public void routes(RoutesConfig routes) {
+        routes.get("/health/live", ctx -> ctx.json(Map.of("status", "up")));
+        routes.get("/health/ready", this::ready);
+    }
+
+    private void ready(Context ctx) {
+        var checks = new LinkedHashMap<String, Object>();
+        boolean reachable = database.isReachable();
+        checks.put("database", Map.of("status", reachable ? "up" : "down"));
+        boolean migrated = false;
+        if (reachable) {
+            String applied = appliedVersion(database.jdbi());
+            migrated = expectedSchemaVersion.equals(applied);
+            checks.put("migrations", Map.of("status", migrated ? "up" : "down", "applied", applied,
+                    "expected", expectedSchemaVersion));
+        } else {
+            checks.put("migrations", Map.of("status", "unknown"));
+        }
+        boolean ready = reachable && migrated;
+        ctx.status(ready ? 200 : 503).json(Map.of("status", ready ? "up" : "down", "checks", checks));
+    }
+
+    private static String appliedVersion(Jdbi jdbi) {
+        try {
+            return Migrations.appliedVersion(jdbi);
+        } catch (RuntimeException e) {
+            return "none";
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package studio.reyna.gateway.http;
+
+import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
+import io.javalin.json.JavalinJackson3;
+import java.util.List;
+import java.util.function.Consumer;
+import studio.reyna.core.problem.ProblemException;
+import studio.reyna.gateway.auth.Authentication;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Builds the HTTP server: settings, the error mapping, authentication, then each feature's routes. */
+public final class HttpServer {
+    private HttpServer() {
+    }
+
+    /** Where and how the server listens. */
+    public record Settings(String host, int port, long maxBodyBytes) {
+    }
+
+    public static Javalin create(Settings settings, JsonMapper json, Authentication authentication,
+                                 List<Consumer<RoutesConfig>> features) {
+        var problems = new Problems(json);
+        return Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.concurrency.useVirtualThreads = true;
+            config.jetty.host = settings.host();
+            config.jetty.port = settings.port();
+            // Bodies are read by JsonBody with the studio's own limit; this only keeps Javalin from refusing first.
+            config.http.maxRequestSize = settings.maxBodyBytes() + 1;
+            config.http.prefer405over404 = true;
+            config.jsonMapper(new JavalinJackson3(json, true));
+            config.staticFiles.add(files -> {
+                files.hostedPath = "/";
+                files.directory = "/public";
+                files.location = Location.CLASSPATH;
+            });
+            var routes = config.routes;
+            routes.before(RequestIds::assign);
+            routes.before("/api/v1/*", authentication::require);
+            routes.exception(ProblemException.class, problems::expected);
+            routes.exception(HttpResponseException.class, problems::http);
+            routes.exception(Exception.class, problems::unexpected);
+            routes.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) {
+                    problems.write(ctx, 404, "not-found", "Not found", "there is nothing at " + ctx.path(), List.of());
+                }
+            });
+            routes.error(405, ctx -> problems.write(ctx, 405, "method-not-allowed", "Method not allowed",
+                    ctx.method() + " is not allowed on " + ctx.path(), List.of()));
+            features.forEach(feature -> feature.accept(routes));
+        });
+    }
+}

@@ -1,0 +1,160 @@
+package studio.reyna.gateway.http;
+
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+import java.util.UUID;
+import studio.reyna.core.problem.BadRequestException;
+import studio.reyna.core.problem.NotFoundException;
+import studio.reyna.core.problem.PayloadTooLargeException;
+import studio.reyna.core.problem.UnsupportedMediaTypeException;
+import studio.reyna.core.problem.ValidationException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamConstraintsException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * A request's JSON body, read with a size limit (refused as soon as it is exceeded, before the
+ * rest arrives), with typed accessors that name the field at fault in a 422.
+ */
+public final class JsonBody {
+    private final JsonNode root;
+
+    private JsonBody(JsonNode root) {
+        this.root = root;
+    }
+
+    /** Reads the body of {@code ctx} as a JSON object. */
+    public static JsonBody read(Context ctx, ObjectMapper json, long maxBytes) {
+        String contentType = ctx.contentType();
+        if (contentType == null || !isJson(contentType)) {
+            throw new UnsupportedMediaTypeException("send the body as application/json");
+        }
+        long declared = ctx.contentLength();
+        if (declared > maxBytes) {
+            throw tooLarge(maxBytes);
+        }
+        byte[] bytes = readAtMost(ctx.bodyInputStream(), maxBytes);
+        if (bytes.length == 0) {
+            throw new BadRequestException("the request needs a JSON body");
+        }
+        JsonNode root;
+        try {
+            root = json.readTree(bytes);
+        } catch (StreamConstraintsException e) {
+            throw new BadRequestException("the JSON body is nested too deeply or has a value that is too long");
+        } catch (JacksonException e) {
+            throw new BadRequestException("the body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (!root.isObject()) {
+            throw ValidationException.of("", "the body must be a JSON object");
+        }
+        refuseNulCharacters(root, "");
+        return new JsonBody(root);
+    }
+
+    /**
+     * PostgreSQL cannot store U+0000 in JSON text (jsonb refuses it), so it is refused here, at the
+     * field that holds it, rather than failing later in the database.
+     */
+    private static void refuseNulCharacters(JsonNode node, String pointer) {
+        if (node.isString() && node.asString().indexOf('\u0000') >= 0) {
+            throw ValidationException.of(pointer, "text cannot contain the NUL character (U+0000)");
+        }
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                refuseNulCharacters(node.get(i), pointer + "/" + i);
+            }
+        } else if (node.isObject()) {
+            for (var entry : node.properties()) {
+                String child = pointer + "/" + entry.getKey().replace("~", "~0").replace("/", "~1");
+                if (entry.getKey().indexOf('\u0000') >= 0) {
+                    throw ValidationException.of(child, "names cannot contain the NUL character (U+0000)");
+                }
+                refuseNulCharacters(entry.getValue(), child);
+            }
+        }
+    }
+
+    private static boolean isJson(String contentType) {
+        String mediaType = contentType.split(";")[0].strip().toLowerCase(Locale.ROOT);
+        return mediaType.equals("application/json") || (mediaType.startsWith("application/") && mediaType.endsWith("+json"));
+    }
+
+    private static byte[] readAtMost(InputStream in, long maxBytes) {
+        try (in) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            if (bytes.length > maxBytes) {
+                throw tooLarge(maxBytes);
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new BadRequestException("the request body could not be read completely");
+        }
+    }
+
+    private static PayloadTooLargeException tooLarge(long maxBytes) {
+        return new PayloadTooLargeException("the body is larger than the limit of " + maxBytes + " bytes");
+    }
+
+    public JsonNode root() {
+        return root;
+    }
+
+    /** The member {@code name} as is; missing node when absent. */
+    public JsonNode node(String name) {
+        return root.path(name);
+    }
+
+    public boolean has(String name) {
+        return root.has(name);
+    }
+
+    /** A string member; null when absent or null. */
+    public String text(String name) {
+        JsonNode value = root.path(name);
+        if (value.isMissingNode() || value.isNull()) {
+            return null;
+        }
+        if (!value.isString()) {
+            throw ValidationException.of("/" + name, name + " must be a string");
+        }
+        return value.asString();
+    }
+
+    /** A UUID member; null when absent or null. */
+    public UUID uuid(String name) {
+        String text = text(name);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return UUID.fromString(text);
+        } catch (IllegalArgumentException e) {
+            throw ValidationException.of("/" + name, name + " must be a UUID");
+        }
+    }
+
+    /** A whole-number member; null when absent or null. */
+    public Integer integer(String name) {
+        JsonNode value = root.path(name);
+        if (value.isMissingNode() || value.isNull()) {
+            return null;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt()) {
+            throw ValidationException.of("/" + name, name + " must be a whole number");
+        }
+        return value.intValue();
+    }
+
+    /** Parses a path parameter that is a UUID; anything else names nothing that exists (404). */
+    public static UUID pathId(Context ctx, String name, String what) {
+        try {
+            return UUID.fromString(ctx.pathParam(name));
+        } catch (IllegalArgumentException e) {
+            throw new NotFoundException("there is no " + what + " '" + ctx.pathParam(name) + "'");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package studio.reyna.gateway.http;
+
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import studio.reyna.core.problem.FieldError;
+import studio.reyna.core.problem.ProblemException;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Writes every error as an RFC 9457 problem document; the one place errors become responses. */
+public final class Problems {
+    public static final String CONTENT_TYPE = "application/problem+json";
+    private static final Logger log = LoggerFactory.getLogger(Problems.class);
+
+    private final ObjectMapper json;
+
+    public Problems(ObjectMapper json) {
+        this.json = json;
+    }
+
+    public void expected(ProblemException problem, Context ctx) {
+        write(ctx, problem.status(), problem.type(), problem.title(), problem.detail(), problem.errors());
+    }
+
+    /** Errors Javalin raises itself (unknown route, wrong method, its own size checks). */
+    public void http(HttpResponseException e, Context ctx) {
+        int status = e.getStatus();
+        String type = switch (status) {
+            case 404 -> "not-found";
+            case 405 -> "method-not-allowed";
+            case 413 -> "payload-too-large";
+            default -> "http-" + status;
+        };
+        String title = io.javalin.http.HttpStatus.forStatus(status).getMessage();
+        write(ctx, status, type, title, status == 404 ? "there is nothing at " + ctx.path() : e.getMessage(), List.of());
+    }
+
+    /** A failure nobody expected: logged with the request id, answered without internals. */
+    public void unexpected(Exception e, Context ctx) {
+        log.error("request {} {} failed (request id {})", ctx.method(), ctx.path(), RequestIds.of(ctx), e);
+        write(ctx, 500, "internal-error", "Internal server error",
+                "the server failed to handle this request; quote request id " + RequestIds.of(ctx) + " when reporting it",
+                List.of());
+    }
+
+    public void write(Context ctx, int status, String type, String title, String detail, List<FieldError> errors) {
+        ObjectNode body = json.createObjectNode()
+                .put("type", "urn:reyna:problem:" + type)
+                .put("title", title)
+                .put("status", status)
+                .put("detail", detail)
+                .put("instance", ctx.path());
+        if (!errors.isEmpty()) {
+            var array = body.putArray("errors");
+            errors.forEach(error -> array.addObject().put("pointer", error.pointer()).put("message", error.message()));
+        }
+        String requestId = RequestIds.of(ctx);
+        if (requestId != null) {
+            body.put("requestId", requestId);
+        }
+        ctx.status(status).contentType(CONTENT_TYPE).result(json.writeValueAsBytes(body));
+    }
+}
