@@ -1,0 +1,69 @@
+package studio.reyna.app;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import studio.reyna.db.DatabaseUrl;
+
+/**
+ * Every setting of the studio, read once from the environment (and the command line) at start and
+ * checked then. {@code docs/configuration.md} lists the same variables; a test keeps them in step.
+ */
+record StudioConfig(Http http, Database database, Auth auth, Path dataDir, Set<String> unknownVariables) {
+
+    /** The variables this version reads, with what each does; the reference documentation is checked against it. */
+    static final List<Setting> SETTINGS = List.of(
+            new Setting("REYNA_HOST", "127.0.0.1", "address to listen on; 0.0.0.0 for all interfaces"),
+            new Setting("REYNA_PORT", "8080", "HTTP port (the --port option wins)"),
+            new Setting("REYNA_DATA_DIR", "./data", "where the embedded PostgreSQL keeps its files (the --data-dir option wins)"),
+            new Setting("REYNA_PUBLIC_URL", "http://localhost:<port>/", "the URL people open, as printed at start"),
+            new Setting("REYNA_DB_URL", "(embedded)", "external PostgreSQL: postgresql://user:pass@host:port/db or jdbc:postgresql://…"),
+            new Setting("REYNA_DB_POOL_SIZE", "10", "database connections per node"),
+            new Setting("REYNA_MAX_BODY_BYTES", "10485760", "largest JSON request body (and so blob) accepted, in bytes; larger → 413"),
+            new Setting("REYNA_JWT_KEY", "(generated, stored in the database)", "private EC P-256 JWK that signs access tokens"),
+            new Setting("REYNA_ACCESS_TOKEN_SECONDS", "900", "lifetime of an access token"),
+            new Setting("REYNA_REFRESH_TOKEN_DAYS", "30", "lifetime of a refresh token"));
+
+    record Setting(String name, String defaultValue, String meaning) {
+    }
+
+    record Http(String host, int port, long maxBodyBytes, String publicUrl) {
+    }
+
+    /** {@code jdbcUrl} null means: run the embedded PostgreSQL in the data directory. */
+    record Database(String jdbcUrl, int poolSize) {
+    }
+
+    record Auth(String jwtKey, Duration accessTokenLifetime, Duration refreshTokenLifetime) {
+    }
+
+    static StudioConfig read(Map<String, String> variables, Integer portOption, Path dataDirOption) {
+        var env = new Environment(variables);
+        int port = portOption != null ? portOption : (int) env.number("REYNA_PORT", 8080, 0, 65535);
+        if (port < 0 || port > 65535) {
+            throw new Environment.ConfigException("--port must be between 0 and 65535, not " + port);
+        }
+        String host = env.text("REYNA_HOST").orElse("127.0.0.1");
+        String publicUrl = env.text("REYNA_PUBLIC_URL").orElse(null);
+        long maxBody = env.number("REYNA_MAX_BODY_BYTES", 10L * 1024 * 1024, 1024, 1L << 30);
+        String jdbcUrl = null;
+        var dbUrl = env.text("REYNA_DB_URL");
+        if (dbUrl.isPresent()) {
+            try {
+                jdbcUrl = DatabaseUrl.toJdbc(dbUrl.get());
+            } catch (IllegalArgumentException e) {
+                throw new Environment.ConfigException("REYNA_DB_URL: " + e.getMessage());
+            }
+        }
+        int pool = (int) env.number("REYNA_DB_POOL_SIZE", 10, 1, 500);
+        Path dataDir = dataDirOption != null ? dataDirOption : Path.of(env.text("REYNA_DATA_DIR").orElse("./data"));
+        var auth = new Auth(env.text("REYNA_JWT_KEY").orElse(null),
+                Duration.ofSeconds(env.number("REYNA_ACCESS_TOKEN_SECONDS", 900, 30, 86_400)),
+                Duration.ofDays(env.number("REYNA_REFRESH_TOKEN_DAYS", 30, 1, 365)));
+        var known = SETTINGS.stream().map(Setting::name).collect(java.util.stream.Collectors.toSet());
+        return new StudioConfig(new Http(host, port, maxBody, publicUrl), new Database(jdbcUrl, pool), auth,
+                dataDir.toAbsolutePath().normalize(), env.unknown(known));
+    }
+}

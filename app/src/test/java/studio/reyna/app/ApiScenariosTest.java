@@ -1,0 +1,401 @@
+package studio.reyna.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import studio.reyna.db.TestDatabase;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The API, endpoint by endpoint, as a table: who calls, what they send, what status and JSON
+ * they get back, and which events the call wrote. Every exchange is also checked against
+ * {@code /openapi.json}, and every documented operation must appear in the table.
+ * Each scenario runs in a fresh little world (schema, buckets, blobs) of two users, Ann and Bob.
+ */
+class ApiScenariosTest {
+    private static final Api API = TestStudio.api();
+    private static final Jdbi DB = TestDatabase.shared().jdbi();
+    private static final OpenApiContract CONTRACT = new OpenApiContract();
+    private static final JsonNode ANN = API.register("ann");
+    private static final JsonNode BOB = API.register("bob");
+    private static final String NOTE_SCHEMA = """
+            {"type":"object","required":["title"],"properties":{
+              "title":{"type":"string","maxLength":100},"body":{"type":"string"},"count":{"type":"integer"}}}""";
+
+    enum Actor { ANN, BOB, ANONYMOUS }
+
+    /**
+     * One row of the table. Placeholders {@code ${name}} in path, body and headers come from the
+     * world. {@code documented} false marks calls that must fail precisely because the API has no
+     * such operation (they are not checked against openapi.json).
+     */
+    record Scenario(String name, Actor actor, String method, String path, String contentType, String body,
+                    Map<String, String> headers, int status, Map<String, String> json, Map<String, String> responseHeaders,
+                    List<String> events, boolean documented) {
+
+        Scenario status(int expected) {
+            return new Scenario(name, actor, method, path, contentType, body, headers, expected, json, responseHeaders,
+                    events, documented);
+        }
+
+        Scenario json(String pointer, String expected) {
+            var more = new LinkedHashMap<>(json);
+            more.put(pointer, expected);
+            return new Scenario(name, actor, method, path, contentType, body, headers, status, more, responseHeaders,
+                    events, documented);
+        }
+
+        /** A request header. */
+        Scenario header(String header, String value) {
+            var more = new LinkedHashMap<>(headers);
+            more.put(header, value);
+            return new Scenario(name, actor, method, path, contentType, body, more, status, json, responseHeaders,
+                    events, documented);
+        }
+
+        /** A header the response must carry. */
+        Scenario responseHeader(String header, String value) {
+            var more = new LinkedHashMap<>(responseHeaders);
+            more.put(header, value);
+            return new Scenario(name, actor, method, path, contentType, body, headers, status, json, more,
+                    events, documented);
+        }
+
+        Scenario contentType(String type) {
+            return new Scenario(name, actor, method, path, type, body, headers, status, json, responseHeaders,
+                    events, documented);
+        }
+
+        Scenario events(String... types) {
+            return new Scenario(name, actor, method, path, contentType, body, headers, status, json, responseHeaders,
+                    List.of(types), documented);
+        }
+
+        Scenario undocumented() {
+            return new Scenario(name, actor, method, path, contentType, body, headers, status, json, responseHeaders,
+                    events, false);
+        }
+    }
+
+    static Scenario call(String name, Actor actor, String method, String path) {
+        return call(name, actor, method, path, null);
+    }
+
+    static Scenario call(String name, Actor actor, String method, String path, String body) {
+        return new Scenario(name, actor, method, path, body == null ? null : "application/json", body, Map.of(), 200,
+                Map.of(), Map.of(), List.of(), true);
+    }
+
+    static List<Scenario> table() {
+        var a = Actor.ANN;
+        var b = Actor.BOB;
+        var anon = Actor.ANONYMOUS;
+        String tooLarge = "{\"schemaId\":\"x\",\"data\":\"" + "x".repeat(11 * 1024 * 1024) + "\"}";
+        return List.of(
+                // Accounts and sessions
+                call("registers a new account", anon, "POST", "/api/v1/auth/register",
+                        "{\"email\":\"new-${unique}@example.org\",\"password\":\"a long passphrase\",\"displayName\":\"New\"}")
+                        .status(201).json("/user/displayName", "New").json("/tokenType", "Bearer").json("/expiresIn", "900"),
+                call("refuses a second account with the same email, whatever its case", anon, "POST", "/api/v1/auth/register",
+                        "{\"email\":\"${annEmailUpper}\",\"password\":\"a long passphrase\"}").status(409),
+                call("refuses a weak password", anon, "POST", "/api/v1/auth/register",
+                        "{\"email\":\"weak-${unique}@example.org\",\"password\":\"short\"}")
+                        .status(422).json("/errors/0/pointer", "/password"),
+                call("refuses an email that is not one", anon, "POST", "/api/v1/auth/register",
+                        "{\"email\":\"not-an-email\",\"password\":\"a long passphrase\"}")
+                        .status(422).json("/errors/0/pointer", "/email"),
+                call("refuses a field of the wrong type", anon, "POST", "/api/v1/auth/register",
+                        "{\"email\":42,\"password\":\"a long passphrase\"}").status(422).json("/errors/0/pointer", "/email"),
+                call("refuses malformed JSON", anon, "POST", "/api/v1/auth/register", "{\"email\":").status(400),
+                call("refuses a body that is not a JSON object", anon, "POST", "/api/v1/auth/register", "[1,2]").status(422),
+                call("refuses a body that is not JSON", anon, "POST", "/api/v1/auth/register", "email=a")
+                        .contentType("application/x-www-form-urlencoded").status(415),
+                call("refuses an empty body", anon, "POST", "/api/v1/auth/login", "").status(400),
+                call("signs in", anon, "POST", "/api/v1/auth/login",
+                        "{\"email\":\"${annEmail}\",\"password\":\"correct horse battery staple\"}")
+                        .json("/user/id", "${annId}"),
+                call("refuses a wrong password", anon, "POST", "/api/v1/auth/login",
+                        "{\"email\":\"${annEmail}\",\"password\":\"wrong horse battery staple\"}")
+                        .status(401).json("/detail", "email or password is wrong"),
+                call("answers an unknown email exactly like a wrong password", anon, "POST", "/api/v1/auth/login",
+                        "{\"email\":\"nobody-${unique}@example.org\",\"password\":\"correct horse battery staple\"}")
+                        .status(401).json("/detail", "email or password is wrong"),
+                call("trades a refresh token for a new pair", anon, "POST", "/api/v1/auth/refresh",
+                        "{\"refreshToken\":\"${freshRefresh}\"}").json("/user/id", "${annId}"),
+                call("refuses a refresh token used before", anon, "POST", "/api/v1/auth/refresh",
+                        "{\"refreshToken\":\"${spentRefresh}\"}").status(401),
+                call("refuses an unknown refresh token", anon, "POST", "/api/v1/auth/refresh",
+                        "{\"refreshToken\":\"made-up\"}").status(401),
+                call("signs out", anon, "POST", "/api/v1/auth/logout", "{\"refreshToken\":\"${freshRefresh}\"}").status(204),
+                call("tells who is signed in", a, "GET", "/api/v1/me").json("/email", "${annEmail}"),
+                call("refuses a request without a token", anon, "GET", "/api/v1/me").status(401),
+                call("refuses a forged token", anon, "GET", "/api/v1/me").header("Authorization", "Bearer ${forgedToken}").status(401),
+                call("refuses a token that is not a JWT", anon, "GET", "/api/v1/me").header("Authorization", "Bearer abc").status(401),
+
+                // Schemas
+                call("creates a schema", a, "POST", "/api/v1/schemas",
+                        "{\"id\":\"made-${unique}\",\"name\":\"Made\",\"schema\":{\"type\":\"object\"}}")
+                        .status(201).json("/version", "1").json("/ownerId", "${annId}").events("schema.published"),
+                call("refuses a schema document that is not JSON Schema", a, "POST", "/api/v1/schemas",
+                        "{\"name\":\"Broken\",\"schema\":{\"type\":\"text\"}}").status(422).json("/errors/0/pointer", "/schema/type"),
+                call("refuses a schema without a name", a, "POST", "/api/v1/schemas",
+                        "{\"schema\":{}}").status(422).json("/errors/0/pointer", "/name"),
+                call("refuses a taken schema id", b, "POST", "/api/v1/schemas",
+                        "{\"id\":\"${schema}\",\"name\":\"Mine\",\"schema\":{}}").status(409),
+                call("refuses to create a schema without signing in", anon, "POST", "/api/v1/schemas",
+                        "{\"name\":\"X\",\"schema\":{}}").status(401),
+                call("refuses a body over the size limit", a, "POST", "/api/v1/schemas", tooLarge).status(413),
+                call("lists schemas", a, "GET", "/api/v1/schemas?limit=200"),
+                call("reads the latest version of a schema", b, "GET", "/api/v1/schemas/${schema}")
+                        .json("/id", "${schema}").json("/version", "1").json("/schema/required/0", "title"),
+                call("answers 404 for an unknown schema", a, "GET", "/api/v1/schemas/none-${unique}").status(404),
+                call("publishes a new version", a, "POST", "/api/v1/schemas/${schema}/versions",
+                        "{\"schema\":{\"type\":\"object\",\"required\":[\"title\",\"body\"]},\"migration\":[]}")
+                        .status(201).json("/version", "2").json("/latestVersion", "2").events("schema.published"),
+                call("refuses a version published by someone who does not own the schema", b, "POST",
+                        "/api/v1/schemas/${schema}/versions", "{\"schema\":{}}").status(403),
+                call("refuses a version of an unknown schema", a, "POST", "/api/v1/schemas/none-${unique}/versions",
+                        "{\"schema\":{}}").status(404),
+                call("refuses an invalid new version", a, "POST", "/api/v1/schemas/${schema}/versions",
+                        "{\"schema\":{\"required\":\"title\"}}").status(422),
+                call("reads one version", a, "GET", "/api/v1/schemas/${schema}/versions/1").json("/version", "1"),
+                call("answers 404 for a version that does not exist", a, "GET", "/api/v1/schemas/${schema}/versions/9").status(404),
+                call("answers 404 for a version that is not a number", a, "GET", "/api/v1/schemas/${schema}/versions/abc").status(404),
+
+                // Buckets
+                call("creates a bucket", a, "POST", "/api/v1/buckets", "{\"name\":\"Projects ${unique}\"}")
+                        .status(201).json("/parentId", "null").events("bucket.created"),
+                call("creates a bucket inside another", a, "POST", "/api/v1/buckets", "{\"name\":\"Sub\",\"parentId\":\"${bucket}\"}")
+                        .status(201).json("/parentId", "${bucket}").events("bucket.created"),
+                call("refuses a parent the caller cannot see", a, "POST", "/api/v1/buckets",
+                        "{\"name\":\"Sneaky\",\"parentId\":\"${bobBucket}\"}").status(422).json("/errors/0/pointer", "/parentId"),
+                call("refuses a sibling with the same name", a, "POST", "/api/v1/buckets",
+                        "{\"name\":\"Child\",\"parentId\":\"${bucket}\"}").status(409),
+                call("refuses a bucket without a name", a, "POST", "/api/v1/buckets", "{\"name\":\"  \"}").status(422),
+                call("lists top-level buckets", a, "GET", "/api/v1/buckets?limit=200"),
+                call("lists the buckets inside one", a, "GET", "/api/v1/buckets?parentId=${bucket}")
+                        .json("/items/0/id", "${child}").json("/nextCursor", "null"),
+                call("answers 404 for the children of another user's bucket", a, "GET", "/api/v1/buckets?parentId=${bobBucket}")
+                        .status(404),
+                call("refuses a parentId that is not a UUID", a, "GET", "/api/v1/buckets?parentId=abc").status(422),
+                call("reads a bucket", a, "GET", "/api/v1/buckets/${bucket}").json("/id", "${bucket}").json("/ownerId", "${annId}"),
+                call("answers 404 for another user's bucket", a, "GET", "/api/v1/buckets/${bobBucket}").status(404),
+                call("answers 404 for an id that is not a UUID", a, "GET", "/api/v1/buckets/abc").status(404),
+                call("renames a bucket", a, "PATCH", "/api/v1/buckets/${bucket}", "{\"name\":\"Renamed\"}")
+                        .json("/name", "Renamed").events("bucket.updated"),
+                call("moves a bucket to the top level", a, "PATCH", "/api/v1/buckets/${child}", "{\"parentId\":null}")
+                        .json("/parentId", "null").events("bucket.moved"),
+                call("refuses to move a bucket into its own subtree", a, "PATCH", "/api/v1/buckets/${bucket}",
+                        "{\"parentId\":\"${child}\"}").status(422).json("/errors/0/pointer", "/parentId"),
+                call("answers 404 for changing another user's bucket", a, "PATCH", "/api/v1/buckets/${bobBucket}",
+                        "{\"name\":\"Mine\"}").status(404),
+                call("refuses a change that changes nothing", a, "PATCH", "/api/v1/buckets/${bucket}", "{}").status(422),
+                call("refuses to delete a bucket that is not empty", a, "DELETE", "/api/v1/buckets/${bucket}").status(409),
+                call("deletes a bucket with everything in it", a, "DELETE", "/api/v1/buckets/${bucket}?recursive=true")
+                        .status(204).events("blob.deleted", "bucket.deleted", "bucket.deleted"),
+                call("deletes an empty bucket", a, "DELETE", "/api/v1/buckets/${child}").status(204).events("bucket.deleted"),
+                call("answers 404 for deleting another user's bucket", a, "DELETE", "/api/v1/buckets/${bobBucket}").status(404),
+                call("lists the blobs of a bucket", a, "GET", "/api/v1/buckets/${bucket}/blobs")
+                        .json("/items/0/id", "${blob}").json("/items/0/title", "First note"),
+                call("refuses a page size out of range", a, "GET", "/api/v1/buckets/${bucket}/blobs?limit=0").status(422),
+                call("refuses a cursor it did not issue", a, "GET", "/api/v1/buckets/${bucket}/blobs?cursor=bm9wZQ").status(422),
+                call("answers 404 for the blobs of another user's bucket", a, "GET", "/api/v1/buckets/${bobBucket}/blobs").status(404),
+
+                // Blobs
+                call("creates a blob validated against the latest schema version", a, "POST", "/api/v1/buckets/${bucket}/blobs",
+                        "{\"schemaId\":\"${schema}\",\"data\":{\"title\":\"Hello\",\"body\":\"World\"}}")
+                        .status(201).responseHeader("ETag", "\"1\"").json("/title", "Hello").json("/preview", "World")
+                        .json("/schemaVersion", "1").json("/version", "1").events("blob.created"),
+                call("refuses data that breaks the schema, one error per violation", a, "POST", "/api/v1/buckets/${bucket}/blobs",
+                        "{\"schemaId\":\"${schema}\",\"data\":{\"title\":7,\"count\":\"x\"}}")
+                        .status(422).json("/errors/0/pointer", "/data/count").json("/errors/1/pointer", "/data/title"),
+                call("refuses an unknown schema", a, "POST", "/api/v1/buckets/${bucket}/blobs",
+                        "{\"schemaId\":\"none-${unique}\",\"data\":{}}").status(422).json("/errors/0/pointer", "/schemaId"),
+                call("refuses an unknown schema version", a, "POST", "/api/v1/buckets/${bucket}/blobs",
+                        "{\"schemaId\":\"${schema}\",\"schemaVersion\":5,\"data\":{\"title\":\"x\"}}")
+                        .status(422).json("/errors/0/pointer", "/schemaVersion"),
+                call("refuses a blob without data", a, "POST", "/api/v1/buckets/${bucket}/blobs",
+                        "{\"schemaId\":\"${schema}\"}").status(422).json("/errors/0/pointer", "/data"),
+                call("answers 404 for creating in another user's bucket", a, "POST", "/api/v1/buckets/${bobBucket}/blobs",
+                        "{\"schemaId\":\"${schema}\",\"data\":{\"title\":\"x\"}}").status(404),
+                call("refuses a blob over the size limit", a, "POST", "/api/v1/buckets/${bucket}/blobs", tooLarge).status(413),
+                call("reads a blob with its version as ETag", a, "GET", "/api/v1/blobs/${blob}")
+                        .responseHeader("ETag", "\"1\"").json("/data/body", "Some text").json("/derived", "{}"),
+                call("answers 404 for another user's blob", a, "GET", "/api/v1/blobs/${bobBlob}").status(404),
+                call("answers 404 for a blob that does not exist", a, "GET", "/api/v1/blobs/${unknownId}").status(404),
+                call("replaces a blob at the version the writer saw", a, "PUT", "/api/v1/blobs/${blob}",
+                        "{\"data\":{\"title\":\"Second\"}}").header("If-Match", "\"1\"")
+                        .json("/version", "2").json("/title", "Second").events("blob.updated"),
+                call("overwrites any version when told to", a, "PUT", "/api/v1/blobs/${blob}",
+                        "{\"data\":{\"title\":\"Forced\"}}").header("If-Match", "*").json("/version", "2").events("blob.updated"),
+                call("refuses a replacement based on a stale version", a, "PUT", "/api/v1/blobs/${blob}",
+                        "{\"data\":{\"title\":\"Late\"}}").header("If-Match", "\"7\"").status(412),
+                call("refuses a replacement without If-Match", a, "PUT", "/api/v1/blobs/${blob}",
+                        "{\"data\":{\"title\":\"Blind\"}}").status(428),
+                call("refuses replacement data that breaks the schema", a, "PUT", "/api/v1/blobs/${blob}",
+                        "{\"data\":{}}").header("If-Match", "\"1\"").status(422).json("/errors/0/pointer", "/data"),
+                call("answers 404 for replacing another user's blob", a, "PUT", "/api/v1/blobs/${bobBlob}",
+                        "{\"data\":{\"title\":\"Mine\"}}").header("If-Match", "\"1\"").status(404),
+                call("deletes a blob", a, "DELETE", "/api/v1/blobs/${blob}").status(204).events("blob.deleted"),
+                call("refuses a delete based on a stale version", a, "DELETE", "/api/v1/blobs/${blob}")
+                        .header("If-Match", "\"3\"").status(412),
+                call("answers 404 for deleting another user's blob", a, "DELETE", "/api/v1/blobs/${bobBlob}").status(404),
+
+                // The rest of the surface
+                call("answers 404 as a problem for an unknown API path", a, "GET", "/api/v1/nothing-here").status(404).undocumented(),
+                call("answers 405 as a problem for a wrong method", a, "PUT", "/api/v1/me", "{}").status(405).undocumented(),
+                call("reports itself alive", anon, "GET", "/health/live").json("/status", "up"),
+                call("reports itself ready", anon, "GET", "/health/ready").json("/status", "up")
+                        .json("/checks/database/status", "up").json("/checks/migrations/status", "up"),
+                call("serves its OpenAPI document", anon, "GET", "/openapi.json").json("/openapi", "3.1.0"),
+                call("serves the start page", anon, "GET", "/").undocumented());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> every_endpoint_answers_as_documented() {
+        var tests = new ArrayList<DynamicTest>();
+        for (var scenario : table()) {
+            tests.add(DynamicTest.dynamicTest(scenario.name(), () -> run(scenario)));
+        }
+        tests.add(DynamicTest.dynamicTest("every documented operation is in the table",
+                () -> assertThat(CONTRACT.notExercised()).isEmpty()));
+        return tests.stream();
+    }
+
+    private void run(Scenario scenario) {
+        var world = World.create();
+        Function<String, String> fill = text -> text == null ? null : world.fill(text);
+        var headers = new HashMap<String, String>();
+        scenario.headers().forEach((k, v) -> headers.put(k, fill.apply(v)));
+        String token = switch (scenario.actor()) {
+            case ANN -> ANN.get("accessToken").asString();
+            case BOB -> BOB.get("accessToken").asString();
+            case ANONYMOUS -> null;
+        };
+        long before = latestCursor();
+        var response = API.call(scenario.method(), fill.apply(scenario.path()), headers.containsKey("Authorization") ? null : token,
+                scenario.contentType(), fill.apply(scenario.body()), headers);
+
+        assertThat(response.status()).as("status of %s %s: %s", scenario.method(), scenario.path(), response.text())
+                .isEqualTo(scenario.status());
+        scenario.json().forEach((pointer, expected) -> {
+            JsonNode node = response.json().at(pointer);
+            String actual = node.isNull() ? "null" : node.isContainer() ? node.toString() : node.asString();
+            assertThat(actual).as("%s in %s", pointer, response.text()).isEqualTo(fill.apply(expected));
+        });
+        scenario.responseHeaders().forEach((header, expected) ->
+                assertThat(response.header(header)).as("response header %s", header).isEqualTo(expected));
+        if (response.status() >= 400) {
+            assertThat(response.contentType()).startsWith("application/problem+json");
+            assertThat(response.json().get("status").asInt()).isEqualTo(response.status());
+        }
+        assertThat(eventsSince(before)).as("events written").isEqualTo(scenario.events());
+        if (scenario.documented()) {
+            assertThat(CONTRACT.check(scenario.method(), fill.apply(scenario.path()), response))
+                    .as("conformance to openapi.json").isEmpty();
+        }
+    }
+
+    private static long latestCursor() {
+        return DB.withHandle(h -> h.createQuery("select coalesce(max(cursor), 0) from events").mapTo(Long.class).one());
+    }
+
+    private static List<String> eventsSince(long cursor) {
+        return DB.withHandle(h -> h.createQuery("""
+                        select type from events where cursor > :cursor and owner_id in (:ann, :bob) order by cursor""")
+                .bind("cursor", cursor)
+                .bind("ann", UUID.fromString(ANN.at("/user/id").asString()))
+                .bind("bob", UUID.fromString(BOB.at("/user/id").asString()))
+                .mapTo(String.class).list());
+    }
+
+    /** The objects a scenario talks about, made fresh for it, and lazily the tokens it needs. */
+    private static final class World {
+        private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{(\\w+)}");
+        private final Map<String, String> values = new HashMap<>();
+
+        static World create() {
+            var world = new World();
+            String unique = UUID.randomUUID().toString().substring(0, 8);
+            String ann = ANN.get("accessToken").asString();
+            String bob = BOB.get("accessToken").asString();
+            String schema = "note-" + unique;
+            expect(API.post("/api/v1/schemas", ann, Api.JSON.readTree(
+                    "{\"id\":\"" + schema + "\",\"name\":\"Note\",\"schema\":" + NOTE_SCHEMA + "}")), 201);
+            String bucket = id(expect(API.post("/api/v1/buckets", ann, Map.of("name", "Inbox " + unique)), 201));
+            String child = id(expect(API.post("/api/v1/buckets", ann, Map.of("name", "Child", "parentId", bucket)), 201));
+            String blob = id(expect(API.post("/api/v1/buckets/" + bucket + "/blobs", ann, Api.JSON.readTree(
+                    "{\"schemaId\":\"" + schema + "\",\"data\":{\"title\":\"First note\",\"body\":\"Some text\"}}")), 201));
+            String bobBucket = id(expect(API.post("/api/v1/buckets", bob, Map.of("name", "Private " + unique)), 201));
+            String bobBlob = id(expect(API.post("/api/v1/buckets/" + bobBucket + "/blobs", bob, Api.JSON.readTree(
+                    "{\"schemaId\":\"" + schema + "\",\"data\":{\"title\":\"Bob's\"}}")), 201));
+            world.values.putAll(Map.of("unique", unique, "schema", schema, "bucket", bucket, "child", child, "blob", blob,
+                    "bobBucket", bobBucket, "bobBlob", bobBlob, "unknownId", UUID.randomUUID().toString(),
+                    "annId", ANN.at("/user/id").asString(), "annEmail", ANN.at("/user/email").asString()));
+            world.values.put("annEmailUpper", ANN.at("/user/email").asString().toUpperCase(java.util.Locale.ROOT));
+            return world;
+        }
+
+        String fill(String text) {
+            Matcher m = PLACEHOLDER.matcher(text);
+            var out = new StringBuilder();
+            while (m.find()) {
+                m.appendReplacement(out, Matcher.quoteReplacement(value(m.group(1))));
+            }
+            m.appendTail(out);
+            return out.toString();
+        }
+
+        private String value(String name) {
+            return values.computeIfAbsent(name, key -> switch (key) {
+                case "freshRefresh" -> login().get("refreshToken").asString();
+                case "spentRefresh" -> {
+                    String spent = login().get("refreshToken").asString();
+                    expect(API.post("/api/v1/auth/refresh", null, Map.of("refreshToken", spent)), 200);
+                    yield spent;
+                }
+                case "forgedToken" -> forge(ANN.get("accessToken").asString());
+                default -> throw new IllegalArgumentException("no placeholder " + key);
+            });
+        }
+
+        private static JsonNode login() {
+            return expect(API.post("/api/v1/auth/login", null, Map.of("email", ANN.at("/user/email").asString(),
+                    "password", "correct horse battery staple")), 200);
+        }
+
+        /** The same claims with the subject changed: the signature no longer matches. */
+        private static String forge(String token) {
+            String[] parts = token.split("\\.");
+            var decoder = java.util.Base64.getUrlDecoder();
+            var encoder = java.util.Base64.getUrlEncoder().withoutPadding();
+            String claims = new String(decoder.decode(parts[1]), java.nio.charset.StandardCharsets.UTF_8)
+                    .replace(ANN.at("/user/id").asString(), BOB.at("/user/id").asString());
+            return parts[0] + "." + encoder.encodeToString(claims.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "." + parts[2];
+        }
+
+        private static JsonNode expect(Api.Response response, int status) {
+            if (response.status() != status) {
+                throw new AssertionError("setting up the world: expected " + status + ", got " + response.status() + " "
+                        + response.text());
+            }
+            return response.json();
+        }
+
+        private static String id(JsonNode node) {
+            return node.get("id").asString();
+        }
+    }
+}

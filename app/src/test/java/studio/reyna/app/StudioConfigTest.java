@@ -1,0 +1,86 @@
+package studio.reyna.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StudioConfigTest {
+    @TempDir
+    Path temp;
+
+    @Test
+    void without_settings_it_runs_embedded_on_localhost_8080() {
+        var config = StudioConfig.read(Map.of(), null, null);
+        assertThat(config.database().jdbcUrl()).isNull();
+        assertThat(config.http().host()).isEqualTo("127.0.0.1");
+        assertThat(config.http().port()).isEqualTo(8080);
+        assertThat(config.http().maxBodyBytes()).isEqualTo(10L * 1024 * 1024);
+        assertThat(config.dataDir()).isEqualTo(Path.of("data").toAbsolutePath());
+        assertThat(config.auth().accessTokenLifetime().toMinutes()).isEqualTo(15);
+        assertThat(config.auth().refreshTokenLifetime().toDays()).isEqualTo(30);
+    }
+
+    @Test
+    void command_line_options_win_over_the_environment() {
+        var config = StudioConfig.read(Map.of("REYNA_PORT", "9000", "REYNA_DATA_DIR", "/srv/env"), 9100, temp);
+        assertThat(config.http().port()).isEqualTo(9100);
+        assertThat(config.dataDir()).isEqualTo(temp);
+        assertThat(StudioConfig.read(Map.of("REYNA_PORT", "9000"), null, null).http().port()).isEqualTo(9000);
+    }
+
+    @Test
+    void reads_both_forms_of_database_url() {
+        assertThat(StudioConfig.read(Map.of("REYNA_DB_URL", "postgresql://u:p@db:5433/reyna"), null, null)
+                .database().jdbcUrl()).isEqualTo("jdbc:postgresql://db:5433/reyna?user=u&password=p");
+        assertThat(StudioConfig.read(Map.of("REYNA_DB_URL", "jdbc:postgresql://db/reyna?user=u"), null, null)
+                .database().jdbcUrl()).isEqualTo("jdbc:postgresql://db/reyna?user=u");
+    }
+
+    @Test
+    void reads_a_secret_from_a_mounted_file() throws Exception {
+        Path secret = temp.resolve("jwk");
+        Files.writeString(secret, "{\"kty\":\"EC\"}\n");
+        var config = StudioConfig.read(Map.of("REYNA_JWT_KEY_FILE", secret.toString()), null, null);
+        assertThat(config.auth().jwtKey()).isEqualTo("{\"kty\":\"EC\"}");
+        assertThat(config.unknownVariables()).isEmpty();
+    }
+
+    @Test
+    void a_wrong_setting_is_refused_with_its_name() {
+        assertThatThrownBy(() -> StudioConfig.read(Map.of("REYNA_PORT", "eighty"), null, null))
+                .hasMessageContaining("REYNA_PORT");
+        assertThatThrownBy(() -> StudioConfig.read(Map.of("REYNA_MAX_BODY_BYTES", "10"), null, null))
+                .hasMessageContaining("REYNA_MAX_BODY_BYTES").hasMessageContaining("between");
+        assertThatThrownBy(() -> StudioConfig.read(Map.of("REYNA_DB_URL", "mysql://x"), null, null))
+                .hasMessageContaining("REYNA_DB_URL");
+        assertThatThrownBy(() -> StudioConfig.read(Map.of("REYNA_JWT_KEY_FILE", temp.resolve("none").toString()), null, null))
+                .hasMessageContaining("REYNA_JWT_KEY_FILE");
+        assertThatThrownBy(() -> StudioConfig.read(Map.of(), 70000, null)).hasMessageContaining("--port");
+    }
+
+    @Test
+    void names_variables_it_does_not_read() {
+        var config = StudioConfig.read(Map.of("REYNA_PROT", "1", "REYNA_PORT", "1", "OTHER", "x"), null, null);
+        assertThat(config.unknownVariables()).containsExactly("REYNA_PROT");
+    }
+
+    @Test
+    void the_configuration_reference_lists_exactly_the_variables_the_code_reads() throws Exception {
+        String reference = Files.readString(Path.of("../docs/configuration.md"));
+        var documented = new TreeSet<String>();
+        var matcher = Pattern.compile("^\\| `(REYNA_[A-Z0-9_]+)` \\|", Pattern.MULTILINE).matcher(reference);
+        while (matcher.find()) {
+            documented.add(matcher.group(1));
+        }
+        var read = new TreeSet<String>();
+        StudioConfig.SETTINGS.forEach(setting -> read.add(setting.name()));
+        assertThat(documented).isEqualTo(read);
+    }
+}

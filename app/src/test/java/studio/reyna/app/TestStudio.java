@@ -1,0 +1,26 @@
+package studio.reyna.app;
+
+import java.nio.file.Path;
+import java.util.Map;
+import studio.reyna.db.TestDatabase;
+
+/**
+ * One whole studio per test JVM, on the real PostgreSQL of the test machine (a fresh database),
+ * listening on a free loopback port. Tests keep apart by using their own users.
+ */
+final class TestStudio {
+    private static Studio studio;
+
+    private TestStudio() {
+    }
+
+    static synchronized Api api() {
+        if (studio == null) {
+            var config = StudioConfig.read(Map.of("REYNA_DB_URL", TestDatabase.sharedJdbcUrl(), "REYNA_DB_POOL_SIZE", "8"),
+                    0, Path.of("target/unused-data"));
+            studio = Studio.start(config);
+            Runtime.getRuntime().addShutdownHook(new Thread(studio::close));
+        }
+        return new Api(studio.port());
+    }
+}
