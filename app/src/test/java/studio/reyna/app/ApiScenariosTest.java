@@ -253,6 +253,20 @@ class ApiScenariosTest {
                         .header("If-Match", "\"3\"").status(412),
                 call("answers 404 for deleting another user's blob", a, "DELETE", "/api/v1/blobs/${bobBlob}").status(404),
 
+                // Input no client should be able to turn into a 500
+                call("refuses a member given twice", a, "POST", "/api/v1/buckets", "{\"name\":\"a\",\"name\":\"b\"}").status(400),
+                call("refuses JSON nested too deeply", a, "POST", "/api/v1/buckets",
+                        "{\"name\":" + "[".repeat(300) + "]".repeat(300) + "}").status(400),
+                call("refuses the NUL character, which PostgreSQL cannot store", a, "POST", "/api/v1/buckets",
+                        "{\"name\":\"a\\u0000b\"}").status(422).json("/errors/0/pointer", "/name"),
+                call("refuses a number PostgreSQL cannot store", a, "POST", "/api/v1/buckets/${bucket}/blobs",
+                        "{\"schemaId\":\"${schema}\",\"data\":{\"title\":\"x\",\"ratio\":1e1000000}}")
+                        .status(422).json("/errors/0/pointer", "/data/ratio"),
+                call("keeps numbers exactly as written", a, "POST", "/api/v1/buckets/${bucket}/blobs",
+                        "{\"schemaId\":\"${schema}\",\"data\":{\"title\":\"x\",\"ratio\":0.1000000000000000000001}}")
+                        .status(201).json("/data/ratio", "0.1000000000000000000001").events("blob.created"),
+                call("answers a malformed URI with a problem", a, "GET", "/api/v1/blobs/%00").status(400).undocumented(),
+
                 // The rest of the surface
                 call("answers 404 as a problem for an unknown API path", a, "GET", "/api/v1/nothing-here").status(404).undocumented(),
                 call("answers 405 as a problem for a wrong method", a, "PUT", "/api/v1/me", "{}").status(405).undocumented(),

@@ -46,14 +46,34 @@ final class JsonSchemaDialect {
             return problems;
         }
         try {
-            compile(document);
+            Schema schema = compile(document);
+            // A reference cycle that consumes no data ({"$ref":"#"}) loops on every document: try a few now.
+            for (JsonNode sample : SAMPLES) {
+                violations(schema, sample);
+            }
         } catch (SchemaException e) {
             problems.add(new FieldError("", "the schema cannot be used: " + e.getMessage()));
+        } catch (UnusableSchemaException e) {
+            problems.add(new FieldError("", e.getMessage()));
         } catch (RuntimeException e) {
             // networknt reports unresolvable references and bad patterns as plain runtime exceptions.
             problems.add(new FieldError("", "the schema cannot be used: " + e.getMessage()));
         }
         return problems;
+    }
+
+    private static final List<JsonNode> SAMPLES = List.of(
+            tools.jackson.databind.node.JsonNodeFactory.instance.nullNode(),
+            tools.jackson.databind.node.JsonNodeFactory.instance.objectNode(),
+            tools.jackson.databind.node.JsonNodeFactory.instance.arrayNode(),
+            tools.jackson.databind.node.JsonNodeFactory.instance.stringNode(""),
+            tools.jackson.databind.node.JsonNodeFactory.instance.numberNode(0));
+
+    /** A schema that cannot validate (it recurses without end); the message says so. */
+    static final class UnusableSchemaException extends RuntimeException {
+        UnusableSchemaException(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** Compiles a checked document; its references are resolved now, not at the first validation. */
@@ -70,7 +90,13 @@ final class JsonSchemaDialect {
      */
     static List<FieldError> violations(Schema schema, JsonNode data) {
         var violations = new ArrayList<FieldError>();
-        for (var error : schema.validate(data)) {
+        List<com.networknt.schema.Error> errors;
+        try {
+            errors = schema.validate(data);
+        } catch (StackOverflowError e) {
+            throw new UnusableSchemaException("the schema refers to itself without end, so no document can be checked against it");
+        }
+        for (var error : errors) {
             violations.add(new FieldError(pointer(error.getInstanceLocation()), error.getMessage()));
         }
         violations.sort(java.util.Comparator.comparing(FieldError::pointer).thenComparing(FieldError::message));

@@ -19,8 +19,15 @@ public final class ValidatedSchema {
         return version;
     }
 
-    /** Violations of {@code data}, each with a JSON Pointer relative to the data; empty when valid. */
+    /**
+     * Violations of {@code data}, each with a JSON Pointer relative to the data; empty when valid.
+     * A schema that recurses without end for this data is reported as one violation at the root.
+     */
     public List<FieldError> violations(JsonNode data) {
-        return JsonSchemaDialect.violations(compiled, data);
+        try {
+            return JsonSchemaDialect.violations(compiled, data);
+        } catch (JsonSchemaDialect.UnusableSchemaException e) {
+            return List.of(new FieldError("", e.getMessage()));
+        }
     }
 }

@@ -133,6 +133,21 @@ class SchemasTest {
     }
 
     @Test
+    void refuses_a_schema_that_recurses_without_end_and_survives_one_that_does_so_only_for_some_data() {
+        UUID owner = newUser();
+        assertThatThrownBy(() -> schemas.create(owner, new NewSchema(uniqueId("loop"), "Loop", null,
+                json("{\"$ref\":\"#/$defs/a\",\"$defs\":{\"a\":{\"$ref\":\"#/$defs/a\"}}}"))))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors().getFirst().message())
+                        .contains("refers to itself without end"));
+        String id = uniqueId("hidden-loop");
+        schemas.create(owner, new NewSchema(id, "Hidden loop", null, json("""
+                {"properties":{"x":{"$ref":"#/$defs/a"}},"$defs":{"a":{"$ref":"#/$defs/a"}}}""")));
+        assertThat(schemas.compiled(id, 1).violations(json("{\"x\":1}")))
+                .extracting(FieldError::message).singleElement().asString().contains("refers to itself without end");
+        assertThat(schemas.compiled(id, 1).violations(json("{\"y\":1}"))).isEmpty();
+    }
+
+    @Test
     void refuses_bad_ids_names_and_duplicates() {
         UUID owner = newUser();
         assertThatThrownBy(() -> schemas.create(owner, new NewSchema("Has.Dots", "", null, json("{}"))))

@@ -1,6 +1,7 @@
 package studio.reyna.core.json;
 
 import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -19,9 +20,15 @@ public final class Json {
                 .maxStringLength((int) Math.min(Integer.MAX_VALUE, Math.max(maxDocumentBytes, 1_000_000)))
                 .maxDocumentLength(maxDocumentBytes)
                 .build();
-        var factory = JsonFactory.builder().streamReadConstraints(constraints).build();
+        var factory = JsonFactory.builder()
+                .streamReadConstraints(constraints)
+                // {"a":1,"a":2} is ambiguous; refuse it instead of silently keeping one value.
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
         return JsonMapper.builder(factory)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                // Numbers are content: 0.1000000000000000000001 must come back as written, not as a double.
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .build();
     }
 }

@@ -32,6 +32,9 @@ public final class HttpServer {
             config.http.maxRequestSize = settings.maxBodyBytes() + 1;
             config.http.prefer405over404 = true;
             config.jsonMapper(new JavalinJackson3(json, true));
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblems()));
+            // An Error (say a StackOverflowError deep in a library) still answers as a problem, not a dropped connection.
+            config.router.javaLangErrorHandler((response, error) -> problems.fatal(response, error));
             config.staticFiles.add(files -> {
                 files.hostedPath = "/";
                 files.directory = "/public";

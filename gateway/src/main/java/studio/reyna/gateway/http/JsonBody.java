@@ -20,6 +20,10 @@ import tools.jackson.databind.ObjectMapper;
  * rest arrives), with typed accessors that name the field at fault in a 422.
  */
 public final class JsonBody {
+    /** The limits of PostgreSQL's numeric type, which jsonb uses for every number. */
+    private static final int MAX_INTEGER_DIGITS = 131_072;
+    private static final int MAX_FRACTION_DIGITS = 16_383;
+
     private final JsonNode root;
 
     private JsonBody(JsonNode root) {
@@ -51,21 +55,29 @@ public final class JsonBody {
         if (!root.isObject()) {
             throw ValidationException.of("", "the body must be a JSON object");
         }
-        refuseNulCharacters(root, "");
+        refuseUnstorable(root, "");
         return new JsonBody(root);
     }
 
     /**
-     * PostgreSQL cannot store U+0000 in JSON text (jsonb refuses it), so it is refused here, at the
-     * field that holds it, rather than failing later in the database.
+     * What PostgreSQL cannot keep in JSON is refused here, at the field that holds it, rather than
+     * failing later in the database: the NUL character (U+0000), and numbers beyond the range of
+     * its {@code numeric} type.
      */
-    private static void refuseNulCharacters(JsonNode node, String pointer) {
+    private static void refuseUnstorable(JsonNode node, String pointer) {
         if (node.isString() && node.asString().indexOf('\u0000') >= 0) {
             throw ValidationException.of(pointer, "text cannot contain the NUL character (U+0000)");
         }
+        if (node.isBigDecimal()) {
+            var number = node.decimalValue();
+            if (number.precision() - number.scale() > MAX_INTEGER_DIGITS || number.scale() > MAX_FRACTION_DIGITS) {
+                throw ValidationException.of(pointer, "number is out of range (at most " + MAX_INTEGER_DIGITS
+                        + " digits before the decimal point and " + MAX_FRACTION_DIGITS + " after it)");
+            }
+        }
         if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
-                refuseNulCharacters(node.get(i), pointer + "/" + i);
+                refuseUnstorable(node.get(i), pointer + "/" + i);
             }
         } else if (node.isObject()) {
             for (var entry : node.properties()) {
@@ -73,7 +85,7 @@ public final class JsonBody {
                 if (entry.getKey().indexOf('\u0000') >= 0) {
                     throw ValidationException.of(child, "names cannot contain the NUL character (U+0000)");
                 }
-                refuseNulCharacters(entry.getValue(), child);
+                refuseUnstorable(entry.getValue(), child);
             }
         }
     }

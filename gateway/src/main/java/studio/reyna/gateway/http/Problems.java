@@ -46,6 +46,22 @@ public final class Problems {
                 List.of());
     }
 
+    /** Writes a 500 problem for an {@link Error} that escaped every handler. */
+    public void fatal(jakarta.servlet.http.HttpServletResponse response, Error error) {
+        log.error("request failed with a fatal error", error);
+        try {
+            response.setStatus(500);
+            response.setContentType(CONTENT_TYPE);
+            response.getOutputStream().write(json.writeValueAsBytes(json.createObjectNode()
+                    .put("type", "urn:reyna:problem:internal-error")
+                    .put("title", "Internal server error")
+                    .put("status", 500)
+                    .put("detail", "the server failed to handle this request")));
+        } catch (java.io.IOException | IllegalStateException e) {
+            log.debug("could not write the problem for a fatal error", e);
+        }
+    }
+
     public void write(Context ctx, int status, String type, String title, String detail, List<FieldError> errors) {
         ObjectNode body = json.createObjectNode()
                 .put("type", "urn:reyna:problem:" + type)
