@@ -23,7 +23,9 @@ public final class Main {
                         cmd.getErr().println("configuration error: " + e.getMessage());
                         return 2;
                     }
-                    throw e;
+                    log.error("reyna {} failed: {}", cmd.getCommandName(), e.getMessage(), e);
+                    cmd.getErr().println("reyna " + cmd.getCommandName() + " failed: " + e.getMessage());
+                    return 1;
                 })
                 .execute(args.length == 0 ? new String[] {"serve"} : args);
         if (exit != 0) {

@@ -43,6 +43,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
             return new EmbeddedDatabase(postgres);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the embedded PostgreSQL in " + dataDir, e);
+        } catch (IllegalStateException e) {
+            if (String.valueOf(e.getMessage()).contains("could not lock")) {
+                throw new IllegalStateException("the data directory " + dataDir
+                        + " is in use by another running studio; stop it or choose another --data-dir", e);
+            }
+            throw e;
         }
     }
 
