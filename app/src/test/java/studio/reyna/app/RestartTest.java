@@ -1,6 +1,7 @@
 package studio.reyna.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +45,11 @@ class RestartTest {
             assertThat(blob.json().at("/data/text").asString()).isEqualTo("Dear diary");
             assertThat(blob.json().get("bucketId").asString()).isEqualTo(bucketId);
             assertThat(api.get("/health/ready", null).status()).isEqualTo(200);
+
+            assertThatThrownBy(() -> Studio.start(StudioConfig.read(Map.of(), 0, dataDir)))
+                    .as("a second studio on the same data directory")
+                    .hasMessageContaining("in use by another running studio");
+            assertThat(api.get("/health/ready", null).status()).as("the first one is unharmed").isEqualTo(200);
         }
     }
 }

@@ -44,7 +44,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the embedded PostgreSQL in " + dataDir, e);
         } catch (IllegalStateException e) {
-            if (String.valueOf(e.getMessage()).contains("could not lock")) {
+            // Another process holds the lock ("could not lock …"), or another studio in this JVM does.
+            if (e instanceof java.nio.channels.OverlappingFileLockException
+                    || String.valueOf(e.getMessage()).contains("could not lock")) {
                 throw new IllegalStateException("the data directory " + dataDir
                         + " is in use by another running studio; stop it or choose another --data-dir", e);
             }
