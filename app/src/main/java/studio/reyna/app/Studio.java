@@ -85,7 +85,8 @@ final class Studio implements AutoCloseable {
             var jdbi = connected.database().jdbi();
             var clock = Clock.systemUTC();
             var ids = new Ids(clock);
-            var json = Json.newMapper(config.http().maxBodyBytes());
+            var json = Json.newStoredMapper();
+            var requestJson = Json.newMapper(config.http().maxBodyBytes());
 
             var events = new EventLog(jdbi, ids, clock, json);
             var schemas = new Schemas(jdbi, events, ids, json);
@@ -95,12 +96,14 @@ final class Studio implements AutoCloseable {
             var accessTokens = AccessTokens.load(jdbi, config.auth().jwtKey(), clock, config.auth().accessTokenLifetime());
             var accounts = new Accounts(jdbi, accessTokens, ids, clock, config.auth().refreshTokenLifetime());
 
-            var bodies = new RequestBodies(json, config.http().maxBodyBytes());
+            var bodies = new RequestBodies(requestJson, config.http().maxBodyBytes());
+            // Sign-up and sign-in are open to anyone: their bodies are a few fields, never megabytes.
+            var authBodies = new RequestBodies(requestJson, 16 * 1024);
             var settings = new HttpServer.Settings(config.http().host(), config.http().port(), config.http().maxBodyBytes());
             var http = HttpServer.create(settings, json, new Authentication(accessTokens), List.of(
                     new HealthRoutes(connected.database(), connected.schemaVersion())::routes,
                     new OpenApiRoutes()::routes,
-                    new AuthRoutes(accounts, bodies)::routes,
+                    new AuthRoutes(accounts, authBodies)::routes,
                     new SchemaRoutes(schemas, bodies)::routes,
                     new BucketRoutes(buckets, blobs, bodies)::routes,
                     new BlobRoutes(blobs, bodies)::routes));

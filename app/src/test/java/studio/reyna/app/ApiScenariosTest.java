@@ -126,6 +126,9 @@ class ApiScenariosTest {
                 call("signs in", anon, "POST", "/api/v1/auth/login",
                         "{\"email\":\"${annEmail}\",\"password\":\"correct horse battery staple\"}")
                         .json("/user/id", "${annId}"),
+                call("signs in at a path with a trailing slash", anon, "POST", "/api/v1/auth/login/",
+                        "{\"email\":\"${annEmail}\",\"password\":\"correct horse battery staple\"}")
+                        .json("/user/id", "${annId}").undocumented(),
                 call("refuses a wrong password", anon, "POST", "/api/v1/auth/login",
                         "{\"email\":\"${annEmail}\",\"password\":\"wrong horse battery staple\"}")
                         .status(401).json("/detail", "email or password is wrong"),
@@ -242,6 +245,8 @@ class ApiScenariosTest {
                         "{\"data\":{\"title\":\"Forced\"}}").header("If-Match", "*").json("/version", "2").events("blob.updated"),
                 call("refuses a replacement based on a stale version", a, "PUT", "/api/v1/blobs/${blob}",
                         "{\"data\":{\"title\":\"Late\"}}").header("If-Match", "\"7\"").status(412),
+                call("refuses a replacement based on a weak ETag", a, "PUT", "/api/v1/blobs/${blob}",
+                        "{\"data\":{\"title\":\"Weak\"}}").header("If-Match", "W/\"1\"").status(412),
                 call("refuses a replacement without If-Match", a, "PUT", "/api/v1/blobs/${blob}",
                         "{\"data\":{\"title\":\"Blind\"}}").status(428),
                 call("refuses replacement data that breaks the schema", a, "PUT", "/api/v1/blobs/${blob}",
@@ -265,6 +270,19 @@ class ApiScenariosTest {
                 call("keeps numbers exactly as written", a, "POST", "/api/v1/buckets/${bucket}/blobs",
                         "{\"schemaId\":\"${schema}\",\"data\":{\"title\":\"x\",\"ratio\":0.1000000000000000000001}}")
                         .status(201).json("/data/ratio", "0.1000000000000000000001").events("blob.created"),
+                call("refuses an unpaired UTF-16 surrogate, which PostgreSQL would replace", a, "POST", "/api/v1/buckets",
+                        "{\"name\":\"a\\ud800b\"}").status(422).json("/errors/0/pointer", "/name"),
+                call("refuses a number that would be written out with more than 1000 digits", a, "POST",
+                        "/api/v1/buckets/${bucket}/blobs", "{\"schemaId\":\"${schema}\",\"data\":{\"title\":\"x\",\"ratio\":1e1000}}")
+                        .status(422).json("/errors/0/pointer", "/data/ratio"),
+                call("keeps a number written out with 1000 digits", a, "POST", "/api/v1/buckets/${bucket}/blobs",
+                        "{\"schemaId\":\"${schema}\",\"data\":{\"title\":\"x\",\"ratio\":1e999}}")
+                        .status(201).json("/data/ratio", "1" + "0".repeat(999)).events("blob.created"),
+                call("refuses a cursor that decodes to a control character", a, "GET", "/api/v1/schemas?cursor=AA").status(422),
+                call("refuses a dialect that is not a string", a, "POST", "/api/v1/schemas",
+                        "{\"name\":\"D\",\"schema\":{\"$schema\":{}}}").status(422).json("/errors/0/pointer", "/schema/$schema"),
+                call("refuses a sign-up body larger than sign-up needs", anon, "POST", "/api/v1/auth/register",
+                        "{\"email\":\"" + "a".repeat(20_000) + "@example.org\",\"password\":\"a long passphrase\"}").status(413),
                 call("answers a malformed URI with a problem", a, "GET", "/api/v1/blobs/%00").status(400).undocumented(),
 
                 // The rest of the surface

@@ -60,8 +60,9 @@ public final class DatabaseUrl {
         return jdbc.toString();
     }
 
+    /** Percent-decoding as URLs mean it: unlike form decoding, '+' stays '+'. */
     private static String decode(String s) {
-        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     private static String encode(String s) {

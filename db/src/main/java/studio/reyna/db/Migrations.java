@@ -27,11 +27,23 @@ public final class Migrations {
     public String expectedVersion() {
         MigrationVersion latest = null;
         for (var info : flyway.info().all()) {
-            if (latest == null || info.getVersion().compareTo(latest) > 0) {
+            if (info.getVersion() != null && (latest == null || info.getVersion().compareTo(latest) > 0)) {
                 latest = info.getVersion();
             }
         }
         return latest == null ? "0" : latest.getVersion();
+    }
+
+    /**
+     * True when the database is at least at {@code expected}: during a rolling upgrade, nodes of the
+     * older build stay ready after a newer one has migrated.
+     */
+    public static boolean isAtLeast(String applied, String expected) {
+        try {
+            return MigrationVersion.fromVersion(applied).compareTo(MigrationVersion.fromVersion(expected)) >= 0;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** The newest version applied to the database, read cheaply for readiness checks. */

@@ -15,6 +15,19 @@ public final class SqlErrors {
         return hasState(error, "23503");
     }
 
+    /**
+     * A failure that says nothing about the request and may pass if it is sent again: a deadlock
+     * or serialization failure, or no free connection in the pool in time.
+     */
+    public static boolean isTransient(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException) {
+                return true;
+            }
+        }
+        return hasState(error, "40001") || hasState(error, "40P01");
+    }
+
     private static boolean hasState(Throwable error, String sqlState) {
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql && sqlState.equals(sql.getSQLState())) {

@@ -19,6 +19,11 @@ class DatabaseUrlTest {
     }
 
     @Test
+    void keeps_a_plus_in_a_password() {
+        assertThat(DatabaseUrl.toJdbc("postgresql://ann:a+b@db/x")).isEqualTo("jdbc:postgresql://db/x?user=ann&password=a%2Bb");
+    }
+
+    @Test
     void accepts_the_short_postgres_scheme_without_port_or_database() {
         assertThat(DatabaseUrl.toJdbc("postgres://db")).isEqualTo("jdbc:postgresql://db/postgres");
     }

@@ -20,6 +20,14 @@ class MigrationsTest {
     }
 
     @Test
+    void a_node_stays_ready_when_the_database_is_newer_than_its_build() {
+        assertThat(Migrations.isAtLeast("4", "4")).isTrue();
+        assertThat(Migrations.isAtLeast("10", "4")).isTrue();
+        assertThat(Migrations.isAtLeast("3", "4")).isFalse();
+        assertThat(Migrations.isAtLeast("none", "4")).isFalse();
+    }
+
+    @Test
     void a_published_schema_version_cannot_be_changed_or_removed_in_sql() {
         var jdbi = TestDatabase.shared().jdbi();
         UUID owner = UUID.randomUUID();

@@ -1,9 +1,9 @@
 package studio.reyna.schema;
 
 import com.networknt.schema.Schema;
-import com.networknt.schema.SchemaException;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.SpecificationVersion;
 import com.networknt.schema.path.NodePath;
 import java.util.ArrayList;
@@ -35,7 +35,7 @@ final class JsonSchemaDialect {
             return List.of(new FieldError("", "a schema is a JSON object (or true/false)"));
         }
         JsonNode dialect = document.path("$schema");
-        if (!dialect.isMissingNode() && !DRAFT_2020_12.equals(dialect.asString().replaceAll("#$", ""))) {
+        if (!dialect.isMissingNode() && (!dialect.isString() || !DRAFT_2020_12.equals(dialect.asString().replaceAll("#$", "")))) {
             return List.of(new FieldError("/$schema", "only JSON Schema draft 2020-12 (" + DRAFT_2020_12 + ") is supported"));
         }
         var problems = new ArrayList<FieldError>();
@@ -51,13 +51,11 @@ final class JsonSchemaDialect {
             for (JsonNode sample : SAMPLES) {
                 violations(schema, sample);
             }
-        } catch (SchemaException e) {
-            problems.add(new FieldError("", "the schema cannot be used: " + e.getMessage()));
         } catch (UnusableSchemaException e) {
             problems.add(new FieldError("", e.getMessage()));
         } catch (RuntimeException e) {
             // networknt reports unresolvable references and bad patterns as plain runtime exceptions.
-            problems.add(new FieldError("", "the schema cannot be used: " + e.getMessage()));
+            problems.add(new FieldError("", "the schema cannot be used: " + withoutClassNames(e.getMessage())));
         }
         return problems;
     }
@@ -68,6 +66,11 @@ final class JsonSchemaDialect {
             tools.jackson.databind.node.JsonNodeFactory.instance.arrayNode(),
             tools.jackson.databind.node.JsonNodeFactory.instance.stringNode(""),
             tools.jackson.databind.node.JsonNodeFactory.instance.numberNode(0));
+
+    /** "java.util.regex.PatternSyntaxException: Unclosed group" → "Unclosed group": no internals in answers. */
+    private static String withoutClassNames(String message) {
+        return message == null ? "it cannot be compiled" : message.replaceAll("(?:[a-z]\\w*\\.)+[A-Z]\\w*(?:Exception|Error): ?", "");
+    }
 
     /** A schema that cannot validate (it recurses without end); the message says so. */
     static final class UnusableSchemaException extends RuntimeException {
@@ -92,9 +95,12 @@ final class JsonSchemaDialect {
         var violations = new ArrayList<FieldError>();
         List<com.networknt.schema.Error> errors;
         try {
-            errors = schema.validate(data);
+            errors = BoundedRegularExpressions.withBudget(() -> schema.validate(data));
         } catch (StackOverflowError e) {
             throw new UnusableSchemaException("the schema refers to itself without end, so no document can be checked against it");
+        } catch (BoundedRegularExpressions.TooSlow e) {
+            throw new UnusableSchemaException(e.getMessage() + " (more than " + BoundedRegularExpressions.BUDGET.toMillis()
+                    + " ms); simplify the pattern");
         }
         for (var error : errors) {
             violations.add(new FieldError(pointer(error.getInstanceLocation()), error.getMessage()));
@@ -104,8 +110,13 @@ final class JsonSchemaDialect {
     }
 
     private static SchemaRegistry newRegistry() {
-        return SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
-                builder -> builder.schemaLoader(loader -> loader.fetchRemoteResources(false)));
+        return SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12, builder -> builder
+                // Nothing outside the document is loaded but the 2020-12 meta-schemas networknt ships:
+                // no network, no classpath resources.
+                .schemaLoader(loader -> loader.fetchRemoteResources(false)
+                        .allow(iri -> iri.toString().startsWith("https://json-schema.org/draft/2020-12/")))
+                .schemaRegistryConfig(SchemaRegistryConfig.builder()
+                        .regularExpressionFactory(BoundedRegularExpressions.INSTANCE).build()));
     }
 
     /** RFC 6901 pointer of a node path ({@code ""} for the root). */

@@ -31,13 +31,19 @@ import tools.jackson.databind.ObjectMapper;
  */
 public final class Schemas {
     private static final Pattern ID = Pattern.compile("^[a-z0-9][a-z0-9_-]{0,63}$");
+    /** A type is a description, not content: a schema document larger than this is refused. */
+    static final int MAX_DOCUMENT_BYTES = 1024 * 1024;
 
     private final Jdbi jdbi;
     private final EventLog events;
     private final Ids ids;
     private final ObjectMapper json;
     private final JsonSchemaDialect dialect = new JsonSchemaDialect();
-    private final Cache<String, ValidatedSchema> compiled = Caffeine.newBuilder().maximumSize(10_000).build();
+    /** Compiled versions, weighed by the size of their documents (a compiled schema is some multiple of it). */
+    private final Cache<String, ValidatedSchema> compiled = Caffeine.newBuilder()
+            .maximumWeight(64L * 1024 * 1024)
+            .<String, ValidatedSchema>weigher((key, schema) -> schema.documentBytes())
+            .build();
 
     public Schemas(Jdbi jdbi, EventLog events, Ids ids, ObjectMapper json) {
         this.jdbi = jdbi;
@@ -76,10 +82,13 @@ public final class Schemas {
 
     /** Publishes version n+1 of a schema the caller owns. */
     public SchemaVersion publish(UUID callerId, String schemaId, JsonNode document, JsonNode migration) {
-        var problems = documentProblems(document);
+        var problems = new ArrayList<>(documentProblems(document));
         if (migration != null && !migration.isNull() && !migration.isArray()) {
-            problems = new ArrayList<>(problems);
             problems.add(new FieldError("/migration", "migration must be an array of operations"));
+        } else if (migration != null && !migration.isEmpty()) {
+            // Versions are immutable: a migration stored now would be frozen before its format is.
+            problems.add(new FieldError("/migration", "migrations between versions are not supported yet; "
+                    + "publish the version without one (old blobs stay readable at their own version)"));
         }
         if (!problems.isEmpty()) {
             throw new ValidationException("the version cannot be published", problems);
@@ -95,8 +104,7 @@ public final class Schemas {
             int next = info.latestVersion() + 1;
             h.createUpdate("update schemas set latest_version = :v, updated_at = now() where id = :id")
                     .bind("v", next).bind("id", schemaId).execute();
-            return insertVersion(h, callerId, schemaId, next, document,
-                    migration == null || migration.isNull() ? null : migration);
+            return insertVersion(h, callerId, schemaId, next, document, null);
         });
     }
 
@@ -119,9 +127,8 @@ public final class Schemas {
 
     public Page<SchemaInfo> list(PageRequest page) {
         var rows = jdbi.withHandle(h -> h.createQuery("""
-                        select * from schemas where (cast(:after as text) is null or id > :after)
-                        order by id limit :limit""")
-                .bind("after", page.after()).bind("limit", page.limit() + 1)
+                        select * from schemas where id > :after order by id limit :limit""")
+                .bind("after", page.after() == null ? "" : page.after()).bind("limit", page.limit() + 1)
                 .map(Schemas::info).list());
         return page.page(rows, SchemaInfo::id);
     }
@@ -142,7 +149,8 @@ public final class Schemas {
                 .bind("id", schemaId).bind("version", version)
                 .map((rs, ctx) -> versionOf(rs)).findOne())
                 .orElseThrow(() -> new NotFoundException("schema '" + schemaId + "' has no version " + version));
-        var fresh = new ValidatedSchema(stored, dialect.compile(stored.document()));
+        var fresh = new ValidatedSchema(stored, dialect.compile(stored.document()),
+                json.writeValueAsBytes(stored.document()).length);
         compiled.put(key, fresh);
         return fresh;
     }
@@ -150,6 +158,9 @@ public final class Schemas {
     private List<FieldError> documentProblems(JsonNode document) {
         if (document == null || document.isMissingNode() || document.isNull()) {
             return List.of(new FieldError("/schema", "schema is required"));
+        }
+        if (json.writeValueAsBytes(document).length > MAX_DOCUMENT_BYTES) {
+            return List.of(new FieldError("/schema", "a schema document may be at most " + MAX_DOCUMENT_BYTES + " bytes"));
         }
         return dialect.problemsOf(document).stream()
                 .map(p -> new FieldError("/schema" + p.pointer(), p.message()))

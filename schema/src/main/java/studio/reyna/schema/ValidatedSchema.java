@@ -9,10 +9,16 @@ import tools.jackson.databind.JsonNode;
 public final class ValidatedSchema {
     private final SchemaVersion version;
     private final Schema compiled;
+    private final int documentBytes;
 
-    ValidatedSchema(SchemaVersion version, Schema compiled) {
+    ValidatedSchema(SchemaVersion version, Schema compiled, int documentBytes) {
         this.version = version;
         this.compiled = compiled;
+        this.documentBytes = documentBytes;
+    }
+
+    int documentBytes() {
+        return documentBytes;
     }
 
     public SchemaVersion version() {

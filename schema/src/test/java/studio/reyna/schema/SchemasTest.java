@@ -148,6 +148,45 @@ class SchemasTest {
     }
 
     @Test
+    void loads_nothing_from_the_classpath_but_the_meta_schema() {
+        UUID owner = newUser();
+        assertThatThrownBy(() -> schemas.create(owner, new NewSchema(uniqueId("cp"), "Classpath", null,
+                json("{\"$ref\":\"classpath:draft-07/schema\"}"))))
+                .isInstanceOf(ValidationException.class);
+        String id = uniqueId("meta");
+        schemas.create(owner, new NewSchema(id, "Uses the meta-schema", null,
+                json("{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}")));
+        assertThat(schemas.compiled(id, 1).violations(json("{\"type\":\"string\"}"))).isEmpty();
+        assertThat(schemas.compiled(id, 1).violations(json("{\"type\":12}"))).isNotEmpty();
+    }
+
+    @Test
+    void a_pattern_that_backtracks_for_ever_is_stopped_and_reported() {
+        UUID owner = newUser();
+        String id = uniqueId("redos");
+        schemas.create(owner, new NewSchema(id, "Catastrophic", null,
+                json("{\"type\":\"string\",\"pattern\":\"^(.*a){20}$\"}")));
+        var violations = schemas.compiled(id, 1).violations(json("\"" + "a".repeat(60) + "!\""));
+        assertThat(violations).extracting(FieldError::message).singleElement().asString()
+                .contains("takes too long to match");
+        assertThat(schemas.compiled(id, 1).violations(json("\"aaaaaaaaaaaaaaaaaaaa\""))).isEmpty();
+    }
+
+    @Test
+    void refuses_a_dialect_that_is_not_a_string_and_a_migration_it_cannot_apply_yet() {
+        UUID owner = newUser();
+        assertThatThrownBy(() -> schemas.create(owner, new NewSchema(uniqueId("d"), "D", null, json("{\"$schema\":{}}"))))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::pointer).containsExactly("/schema/$schema"));
+        String id = uniqueId("m");
+        schemas.create(owner, new NewSchema(id, "M", null, json("{}")));
+        assertThatThrownBy(() -> schemas.publish(owner, id, json("{}"), json("[{\"op\":\"remove\",\"path\":\"/a\"}]")))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::pointer).containsExactly("/migration"));
+        assertThat(schemas.publish(owner, id, json("{}"), json("[]")).migration()).isNull();
+    }
+
+    @Test
     void refuses_bad_ids_names_and_duplicates() {
         UUID owner = newUser();
         assertThatThrownBy(() -> schemas.create(owner, new NewSchema("Has.Dots", "", null, json("{}"))))

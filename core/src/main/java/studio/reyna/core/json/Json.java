@@ -14,12 +14,32 @@ public final class Json {
     private Json() {
     }
 
+    /**
+     * For JSON the studio wrote itself and reads back from the database: no size limits, since
+     * PostgreSQL may print a stored document longer than it was received (jsonb adds spaces and
+     * spells numbers out), and a lowered request limit must never make stored data unreadable.
+     */
+    public static JsonMapper newStoredMapper() {
+        var constraints = StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_NESTING_DEPTH + 8)
+                .maxStringLength(Integer.MAX_VALUE)
+                .maxNumberLength(200_000)
+                .maxDocumentLength(-1)
+                .build();
+        return configure(constraints);
+    }
+
+    /** For request bodies: documents larger than {@code maxDocumentBytes} are refused while being read. */
     public static JsonMapper newMapper(long maxDocumentBytes) {
         var constraints = StreamReadConstraints.builder()
                 .maxNestingDepth(MAX_NESTING_DEPTH)
                 .maxStringLength((int) Math.min(Integer.MAX_VALUE, Math.max(maxDocumentBytes, 1_000_000)))
                 .maxDocumentLength(maxDocumentBytes)
                 .build();
+        return configure(constraints);
+    }
+
+    private static JsonMapper configure(StreamReadConstraints constraints) {
         var factory = JsonFactory.builder()
                 .streamReadConstraints(constraints)
                 // {"a":1,"a":2} is ambiguous; refuse it instead of silently keeping one value.

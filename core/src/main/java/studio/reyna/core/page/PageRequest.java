@@ -33,12 +33,23 @@ public record PageRequest(int limit, String after) {
             } catch (IllegalArgumentException e) {
                 throw ValidationException.of("/cursor", "cursor is not one this server issued");
             }
+            // Every sort key this server issues is printable; anything else was made up.
+            if (after.isEmpty() || after.chars().anyMatch(c -> Character.isISOControl(c) || c == '\uFFFD')) {
+                throw ValidationException.of("/cursor", "cursor is not one this server issued");
+            }
         }
         return new PageRequest(limit, after);
     }
 
-    /** The cursor as the id it encodes, for lists ordered by id. */
-    public java.util.UUID afterId() {
+    private static final java.util.UUID BEFORE_EVERY_ID = new java.util.UUID(0, 0);
+
+    /** The cursor as the id it encodes, or the smallest id for the first page: {@code id > :after} always works. */
+    public java.util.UUID afterIdOrStart() {
+        var id = afterId();
+        return id == null ? BEFORE_EVERY_ID : id;
+    }
+
+    private java.util.UUID afterId() {
         if (after == null) {
             return null;
         }

@@ -52,8 +52,10 @@ public final class AccessTokens {
     }
 
     /**
-     * Uses {@code configuredJwk} (a private EC P-256 JWK) when given; else the newest key stored in
-     * the database, generating and storing one on the very first start.
+     * Uses {@code configuredJwk} (a private EC P-256 JWK) when given, and then trusts only it: an
+     * operator who sets a key because the stored one leaked must not keep accepting tokens signed
+     * with the old one. Otherwise the newest key stored in the database signs and every stored key
+     * verifies; the very first start generates and stores one.
      */
     public static AccessTokens load(Jdbi jdbi, String configuredJwk, Clock clock, Duration lifetime) {
         var stored = jdbi.inTransaction(h -> {
@@ -69,12 +71,15 @@ public final class AccessTokens {
             }
             return keys;
         });
-        var parsed = stored.stream().map(AccessTokens::parse).toList();
-        ECKey signing = configuredJwk != null ? parse(configuredJwk) : parsed.getFirst();
-        if (!signing.isPrivate()) {
-            throw new IllegalStateException("REYNA_JWT_KEY must be a private EC P-256 JWK (with \"d\")");
+        if (configuredJwk != null) {
+            ECKey configured = parse(configuredJwk);
+            if (!configured.isPrivate()) {
+                throw new IllegalStateException("REYNA_JWT_KEY must be a private EC P-256 JWK (with \"d\")");
+            }
+            return new AccessTokens(configured, java.util.List.of(), clock, lifetime);
         }
-        return new AccessTokens(signing, parsed, clock, lifetime);
+        var parsed = stored.stream().map(AccessTokens::parse).toList();
+        return new AccessTokens(parsed.getFirst(), parsed, clock, lifetime);
     }
 
     public Duration lifetime() {

@@ -17,7 +17,8 @@ public final class Authentication {
     }
 
     public void require(Context ctx) {
-        if (PUBLIC.contains(ctx.path()) || "OPTIONS".equals(ctx.method().name())) {
+        String path = ctx.path().endsWith("/") ? ctx.path().substring(0, ctx.path().length() - 1) : ctx.path();
+        if (PUBLIC.contains(path) || "OPTIONS".equals(ctx.method().name())) {
             return;
         }
         String header = ctx.header("Authorization");

@@ -20,9 +20,13 @@ import tools.jackson.databind.ObjectMapper;
  * rest arrives), with typed accessors that name the field at fault in a 422.
  */
 public final class JsonBody {
-    /** The limits of PostgreSQL's numeric type, which jsonb uses for every number. */
-    private static final int MAX_INTEGER_DIGITS = 131_072;
-    private static final int MAX_FRACTION_DIGITS = 16_383;
+    /**
+     * Numbers are stored exactly, and PostgreSQL writes them out in full (1e999 as 1000 digits).
+     * Beyond these bounds common JSON parsers refuse what we would send back (Jackson's default
+     * is 1000 digits), and PostgreSQL's own numeric range ends not much further.
+     */
+    private static final int MAX_INTEGER_DIGITS = 1000;
+    private static final int MAX_FRACTION_DIGITS = 1000;
 
     private final JsonNode root;
 
@@ -60,13 +64,13 @@ public final class JsonBody {
     }
 
     /**
-     * What PostgreSQL cannot keep in JSON is refused here, at the field that holds it, rather than
-     * failing later in the database: the NUL character (U+0000), and numbers beyond the range of
-     * its {@code numeric} type.
+     * What PostgreSQL cannot keep in JSON, or would give back in a form clients cannot read, is
+     * refused here at the field that holds it, rather than failing later: the NUL character
+     * (U+0000), unpaired surrogates, and numbers too long to write out.
      */
     private static void refuseUnstorable(JsonNode node, String pointer) {
-        if (node.isString() && node.asString().indexOf('\u0000') >= 0) {
-            throw ValidationException.of(pointer, "text cannot contain the NUL character (U+0000)");
+        if (node.isString()) {
+            refuseUnstorableText(node.asString(), pointer);
         }
         if (node.isBigDecimal()) {
             var number = node.decimalValue();
@@ -82,9 +86,7 @@ public final class JsonBody {
         } else if (node.isObject()) {
             for (var entry : node.properties()) {
                 String child = pointer + "/" + entry.getKey().replace("~", "~0").replace("/", "~1");
-                if (entry.getKey().indexOf('\u0000') >= 0) {
-                    throw ValidationException.of(child, "names cannot contain the NUL character (U+0000)");
-                }
+                refuseUnstorableText(entry.getKey(), child);
                 refuseUnstorable(entry.getValue(), child);
             }
         }
@@ -111,8 +113,22 @@ public final class JsonBody {
         return new PayloadTooLargeException("the body is larger than the limit of " + maxBytes + " bytes");
     }
 
-    public JsonNode root() {
-        return root;
+    /**
+     * U+0000 and unpaired surrogates (JSON may spell them as escapes) cannot be stored as text:
+     * PostgreSQL refuses the first and would silently replace the second.
+     */
+    private static void refuseUnstorableText(String text, String pointer) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\u0000') {
+                throw ValidationException.of(pointer, "text cannot contain the NUL character (U+0000)");
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw ValidationException.of(pointer, "text cannot contain an unpaired UTF-16 surrogate");
+            }
+        }
     }
 
     /** The member {@code name} as is; missing node when absent. */

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import studio.reyna.core.problem.FieldError;
 import studio.reyna.core.problem.ProblemException;
+import studio.reyna.db.SqlErrors;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -38,8 +39,26 @@ public final class Problems {
         write(ctx, status, type, title, status == 404 ? "there is nothing at " + ctx.path() : e.getMessage(), List.of());
     }
 
-    /** A failure nobody expected: logged with the request id, answered without internals. */
+    /**
+     * A failure nobody expected: logged with the request id, answered without internals. Database
+     * races that no service turned into a problem of its own still get an honest status: a row
+     * referred to vanished meanwhile (409), or a deadlock or full pool (503, try again).
+     */
     public void unexpected(Exception e, Context ctx) {
+        if (SqlErrors.isForeignKeyViolation(e)) {
+            log.info("request {} {} lost a race with a concurrent change (request id {})", ctx.method(), ctx.path(),
+                    RequestIds.of(ctx));
+            write(ctx, 409, "conflict", "Conflict", "something this request refers to was changed or deleted "
+                    + "at the same time; reload and try again", List.of());
+            return;
+        }
+        if (SqlErrors.isTransient(e)) {
+            log.warn("request {} {} met a transient database failure (request id {}): {}", ctx.method(), ctx.path(),
+                    RequestIds.of(ctx), e.getMessage());
+            ctx.header("Retry-After", "1");
+            write(ctx, 503, "unavailable", "Service unavailable", "the database is busy; try again in a moment", List.of());
+            return;
+        }
         log.error("request {} {} failed (request id {})", ctx.method(), ctx.path(), RequestIds.of(ctx), e);
         write(ctx, 500, "internal-error", "Internal server error",
                 "the server failed to handle this request; quote request id " + RequestIds.of(ctx) + " when reporting it",

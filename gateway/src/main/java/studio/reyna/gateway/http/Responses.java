@@ -45,7 +45,8 @@ public final class Responses {
             return null;
         }
         if (value.startsWith("W/")) {
-            value = value.substring(2);
+            // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag matches nothing.
+            throw new PreconditionFailedException("If-Match needs a strong ETag, not " + header);
         }
         if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
             value = value.substring(1, value.length() - 1);

@@ -80,6 +80,48 @@ class AccountsTest {
     }
 
     @Test
+    void a_reuse_racing_a_refresh_never_leaves_a_live_token_in_the_family() throws Exception {
+        String email = email();
+        accounts.register(email, PASSWORD, null);
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            for (int round = 0; round < 20; round++) {
+                String spent = accounts.login(email, PASSWORD).refreshToken();
+                String live = accounts.refresh(spent).refreshToken();
+                var barrier = new java.util.concurrent.CyclicBarrier(2);
+                var attacker = pool.submit(() -> {
+                    barrier.await();
+                    return accounts.refresh(live).refreshToken();
+                });
+                var victim = pool.submit(() -> {
+                    barrier.await();
+                    return accounts.refresh(spent).refreshToken();
+                });
+                assertThatThrownBy(victim::get).hasCauseInstanceOf(UnauthorizedException.class);
+                String successor;
+                try {
+                    successor = attacker.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(UnauthorizedException.class);
+                    continue;
+                }
+                assertThatThrownBy(() -> accounts.refresh(successor)).as("round %d", round)
+                        .isInstanceOf(UnauthorizedException.class);
+            }
+        }
+    }
+
+    @Test
+    void checks_email_addresses_in_linear_time() {
+        assertThat(Accounts.looksLikeEmail("ann@example.org")).isTrue();
+        assertThat(Accounts.looksLikeEmail("ann@localhost")).isFalse();
+        assertThat(Accounts.looksLikeEmail("a@b@example.org")).isFalse();
+        assertThat(Accounts.looksLikeEmail("@example.org")).isFalse();
+        assertThat(Accounts.looksLikeEmail("ann@example.")).isFalse();
+        assertThat(Accounts.looksLikeEmail("ann smith@example.org")).isFalse();
+        assertThat(Accounts.looksLikeEmail("a@" + "a.".repeat(200_000) + " x")).isFalse();
+    }
+
+    @Test
     void logging_out_ends_the_session_and_ignores_unknown_tokens() {
         String email = email();
         var session = accounts.register(email, PASSWORD, null);
@@ -122,6 +164,7 @@ class AccountsTest {
         var stranger = AccessTokens.load(jdbi, strangerKey, clock, Duration.ofMinutes(15));
         assertThat(stranger.verify(stranger.issue(user))).as("a configured key signs and verifies").isPresent();
         assertThat(tokens.verify(stranger.issue(user))).as("tokens signed by an unknown key").isEmpty();
+        assertThat(stranger.verify(tokens.issue(user))).as("a configured key retires the stored ones").isEmpty();
         assertThat(tokens.verify("a.b.c")).isEmpty();
         assertThatThrownBy(() -> AccessTokens.load(jdbi, "{\"kty\":\"oct\"}", clock, Duration.ofMinutes(1)))
                 .isInstanceOf(IllegalStateException.class);

@@ -81,16 +81,18 @@ public final class Blobs {
      * overwrites a change it has not seen.
      */
     public Blob replace(UUID callerId, UUID blobId, Long expectedVersion, JsonNode data, Integer schemaVersion) {
+        // Validation can take a while; it runs before the transaction, so no row lock or pooled
+        // connection is held meanwhile. A blob's schema never changes, so the check stays valid.
+        var schema = schemaFor(get(callerId, blobId).schemaId(), schemaVersion);
+        var checked = checkedData(schema, data);
+        var derived = TitleAndPreview.of(schema.version().document(), checked);
+        String text = json.writeValueAsString(checked);
         return jdbi.inTransaction(h -> {
             var current = requireVisible(h, callerId, blobId, true);
             if (expectedVersion != null && current.version() != expectedVersion) {
                 throw new PreconditionFailedException("blob " + blobId + " is at version " + current.version()
                         + ", not " + expectedVersion + "; reload it and apply the change again");
             }
-            var schema = schemaFor(current.schemaId(), schemaVersion);
-            var checked = checkedData(schema, data);
-            var derived = TitleAndPreview.of(schema.version().document(), checked);
-            String text = json.writeValueAsString(checked);
             var blob = h.createQuery("""
                             update blobs set data = cast(:data as jsonb), schema_version = :schemaVersion,
                                    version = version + 1, title = :title, preview = :preview, size_bytes = :size,
@@ -124,9 +126,9 @@ public final class Blobs {
             buckets.requireReadable(h, callerId, bucketId);
             var rows = h.createQuery("""
                             select id, bucket_id, schema_id, schema_version, version, title, preview, created_at, updated_at
-                            from blobs where bucket_id = :bucket and (cast(:after as uuid) is null or id > :after)
+                            from blobs where bucket_id = :bucket and id > :after
                             order by id limit :limit""")
-                    .bind("bucket", bucketId).bind("after", page.afterId()).bind("limit", page.limit() + 1)
+                    .bind("bucket", bucketId).bind("after", page.afterIdOrStart()).bind("limit", page.limit() + 1)
                     .map((rs, ctx) -> new BlobSummary(rs.getObject("id", UUID.class), rs.getObject("bucket_id", UUID.class),
                             rs.getString("schema_id"), rs.getInt("schema_version"), rs.getLong("version"),
                             rs.getString("title"), rs.getString("preview"), rs.getTimestamp("created_at").toInstant(),

@@ -39,7 +39,7 @@ public final class Buckets {
     public Bucket create(UUID callerId, String name, UUID parentId) {
         String cleanName = checkName(name);
         return jdbi.inTransaction(h -> {
-            if (parentId != null && findOwned(h, callerId, parentId, true) == null) {
+            if (parentId != null && findOwned(h, callerId, parentId, Lock.KEEP) == null) {
                 throw ValidationException.of("/parentId", "there is no bucket " + parentId);
             }
             var bucket = insertOrConflict(() -> h.createQuery("insert into buckets (id, owner_id, parent_id, name) "
@@ -52,20 +52,20 @@ public final class Buckets {
     }
 
     public Bucket get(UUID callerId, UUID bucketId) {
-        return jdbi.withHandle(h -> requireOwned(h, callerId, bucketId, false));
+        return jdbi.withHandle(h -> requireOwned(h, callerId, bucketId, Lock.NONE));
     }
 
     /** The caller's buckets directly under {@code parentId} (top level when null), oldest first. */
     public Page<Bucket> children(UUID callerId, UUID parentId, PageRequest page) {
         return jdbi.withHandle(h -> {
             if (parentId != null) {
-                requireOwned(h, callerId, parentId, false);
+                requireOwned(h, callerId, parentId, Lock.NONE);
             }
-            var rows = h.createQuery("select " + COLUMNS + " from buckets where owner_id = :owner"
-                            + " and parent_id is not distinct from :parent"
-                            + " and (cast(:after as uuid) is null or id > :after) order by id limit :limit")
+            String parentCondition = parentId == null ? "parent_id is null" : "parent_id = :parent";
+            var rows = h.createQuery("select " + COLUMNS + " from buckets where owner_id = :owner and " + parentCondition
+                            + " and id > :after order by id limit :limit")
                     .bind("owner", callerId).bind("parent", parentId)
-                    .bind("after", page.afterId()).bind("limit", page.limit() + 1)
+                    .bind("after", page.afterIdOrStart()).bind("limit", page.limit() + 1)
                     .map(Buckets::bucket).list();
             return page.page(rows, b -> b.id().toString());
         });
@@ -75,13 +75,12 @@ public final class Buckets {
         String newName = patch.name() == null ? null : checkName(patch.name());
         return jdbi.inTransaction(h -> {
             if (patch.move()) {
-                // Moves of one owner's buckets are serialised, so two crossing moves cannot build a cycle.
-                h.execute("select pg_advisory_xact_lock(hashtextextended(cast(? as text), 17))", callerId);
+                lockTree(h, callerId);
             }
-            var current = requireOwned(h, callerId, bucketId, true);
+            var current = requireOwned(h, callerId, bucketId, Lock.CHANGE);
             UUID parent = patch.move() ? patch.parentId() : current.parentId();
             if (patch.move() && parent != null) {
-                if (findOwned(h, callerId, parent, false) == null) {
+                if (findOwned(h, callerId, parent, Lock.KEEP) == null) {
                     throw ValidationException.of("/parentId", "there is no bucket " + parent);
                 }
                 if (isInSubtree(h, bucketId, parent)) {
@@ -110,7 +109,9 @@ public final class Buckets {
     public void delete(UUID callerId, UUID bucketId, boolean recursive) {
         try {
             jdbi.useTransaction(h -> {
-                var bucket = requireOwned(h, callerId, bucketId, true);
+                // The subtree must not change while it is read and deleted: moves take the same lock.
+                lockTree(h, callerId);
+                var bucket = requireOwned(h, callerId, bucketId, Lock.CHANGE);
                 List<Bucket> subtree = h.createQuery("""
                                 with recursive tree as (
                                     select id from buckets where id = :root
@@ -149,14 +150,14 @@ public final class Buckets {
         }
     }
 
-    /** The bucket if the caller may write into it, locked against a concurrent delete; else 404. */
+    /** The bucket if the caller may write into it, kept from a concurrent delete until commit; else 404. */
     public Bucket requireWritable(Handle h, UUID callerId, UUID bucketId) {
-        return requireOwned(h, callerId, bucketId, true);
+        return requireOwned(h, callerId, bucketId, Lock.KEEP);
     }
 
     /** The bucket if the caller may read it; else 404. */
     public Bucket requireReadable(Handle h, UUID callerId, UUID bucketId) {
-        return requireOwned(h, callerId, bucketId, false);
+        return requireOwned(h, callerId, bucketId, Lock.NONE);
     }
 
     private record DeletedBlob(UUID id, UUID bucketId, String schemaId, int schemaVersion, long version) {
@@ -170,7 +171,22 @@ public final class Buckets {
                 null, null, null, data));
     }
 
-    private static Bucket requireOwned(Handle h, UUID callerId, UUID bucketId, boolean lock) {
+    /** How a read of a bucket row locks it until the transaction ends. */
+    private enum Lock {
+        NONE(""),
+        /** Enough to keep the row from being deleted (blobs and sub-buckets being added to it). */
+        KEEP(" for key share"),
+        /** For changing or deleting the row itself. */
+        CHANGE(" for update");
+
+        private final String sql;
+
+        Lock(String sql) {
+            this.sql = sql;
+        }
+    }
+
+    private static Bucket requireOwned(Handle h, UUID callerId, UUID bucketId, Lock lock) {
         var bucket = findOwned(h, callerId, bucketId, lock);
         if (bucket == null) {
             throw new NotFoundException("there is no bucket " + bucketId);
@@ -178,10 +194,17 @@ public final class Buckets {
         return bucket;
     }
 
-    private static Bucket findOwned(Handle h, UUID callerId, UUID bucketId, boolean lock) {
-        return h.createQuery("select " + COLUMNS + " from buckets where id = :id and owner_id = :owner"
-                        + (lock ? " for update" : ""))
+    private static Bucket findOwned(Handle h, UUID callerId, UUID bucketId, Lock lock) {
+        return h.createQuery("select " + COLUMNS + " from buckets where id = :id and owner_id = :owner" + lock.sql)
                 .bind("id", bucketId).bind("owner", callerId).map(Buckets::bucket).findOne().orElse(null);
+    }
+
+    /**
+     * Serialises changes to the shape of one owner's tree (moves, deletes): two crossing moves
+     * cannot build a cycle, and a delete cannot take a bucket that was just moved out of its subtree.
+     */
+    private static void lockTree(Handle h, UUID ownerId) {
+        h.execute("select pg_advisory_xact_lock(hashtextextended(cast(? as text), 17))", ownerId);
     }
 
     /** True when {@code candidate} is {@code root} or lies below it. */

@@ -89,6 +89,39 @@ class BucketsTest {
     }
 
     @Test
+    void a_bucket_moved_out_of_a_subtree_while_it_is_deleted_survives() throws Exception {
+        UUID owner = state.newUser();
+        try (var pool = Executors.newFixedThreadPool(2)) {
+            for (int round = 0; round < 10; round++) {
+                var parent = buckets.create(owner, "Parent " + round, null);
+                var child = buckets.create(owner, "Child " + round, parent.id());
+                var barrier = new CyclicBarrier(2);
+                var move = pool.submit(() -> {
+                    barrier.await();
+                    return buckets.update(owner, child.id(), new BucketPatch(null, true, null));
+                });
+                var delete = pool.submit(() -> {
+                    barrier.await();
+                    buckets.delete(owner, parent.id(), true);
+                    return null;
+                });
+                delete.get();
+                boolean moved;
+                try {
+                    move.get();
+                    moved = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(NotFoundException.class);
+                    moved = false;
+                }
+                if (moved) {
+                    assertThat(buckets.get(owner, child.id()).parentId()).as("round %d", round).isNull();
+                }
+            }
+        }
+    }
+
+    @Test
     void recursive_delete_removes_the_whole_subtree_and_nothing_else() {
         UUID owner = state.newUser();
         String schema = state.noteSchema(owner);
