@@ -14,9 +14,16 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * The {@code events} table. Writers call {@link #append} inside the transaction that makes the
- * change, so a committed change always has its event and a rolled-back one never does.
+ * change, so a committed change always has its event and a rolled-back one never does. The
+ * relay later gives each committed event its position, the cursor clients see.
  */
 public final class EventLog {
+    /** The channel on which a commit with new events wakes the relay. */
+    public static final String CHANNEL = "reyna_events";
+    private static final String COLUMNS = """
+            position, id, type, subject, owner_id, actor_id, bucket_id, blob_id, schema_id,
+            schema_version, version, data::text as data, created_at""";
+
     private final Jdbi jdbi;
     private final Ids ids;
     private final Clock clock;
@@ -34,13 +41,16 @@ public final class EventLog {
                          UUID blobId, String schemaId, Integer schemaVersion, Long version, JsonNode data) {
     }
 
-    /** Stores the event of {@code change} in the caller's transaction and returns it with its cursor. */
+    /**
+     * Stores the event of {@code change} in the caller's transaction. The returned event has no
+     * cursor yet (0): that is given when the relay sees the commit.
+     */
     public Event append(Handle transaction, Change change) {
         var event = new Event(ids.next(), 0, change.type().typeName(),
                 change.type().subject(change.subjectKey(), change.ownerId()), change.ownerId(), change.actorId(),
                 change.bucketId(), change.blobId(), change.schemaId(), change.schemaVersion(), change.version(),
                 clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS), change.data());
-        long cursor = transaction.createUpdate("""
+        transaction.createUpdate("""
                         insert into events (id, type, subject, owner_id, actor_id, bucket_id, blob_id, schema_id,
                                             schema_version, version, data, created_at)
                         values (:id, :type, :subject, :ownerId, :actorId, :bucketId, :blobId, :schemaId,
@@ -57,42 +67,60 @@ public final class EventLog {
                 .bind("version", event.version())
                 .bind("data", event.data() == null ? null : json.writeValueAsString(event.data()))
                 .bind("time", Timestamp.from(event.time()))
-                .executeAndReturnGeneratedKeys("cursor")
-                .mapTo(Long.class)
-                .one();
-        return event.withCursor(cursor);
+                .execute();
+        // Delivered at commit, once per transaction however many events it wrote.
+        transaction.execute("select pg_notify('" + CHANNEL + "', '')");
+        return event;
     }
 
-    /** Events of one owner after {@code cursor}, oldest first. */
+    /** Positioned events of one owner after {@code afterCursor}, in order. */
     public List<Event> readOwned(UUID ownerId, long afterCursor, int limit) {
-        return jdbi.withHandle(h -> h.createQuery("""
-                        select cursor, id, type, subject, owner_id, actor_id, bucket_id, blob_id, schema_id,
-                               schema_version, version, data::text as data, created_at
-                        from events where owner_id = :owner and cursor > :after
-                        order by cursor limit :limit""")
+        return jdbi.withHandle(h -> h.createQuery("select " + COLUMNS
+                        + " from events where owner_id = :owner and position > :after order by position limit :limit")
                 .bind("owner", ownerId)
                 .bind("after", afterCursor)
                 .bind("limit", limit)
-                .map((rs, ctx) -> new Event(
-                        rs.getObject("id", UUID.class),
-                        rs.getLong("cursor"),
-                        rs.getString("type"),
-                        rs.getString("subject"),
-                        rs.getObject("owner_id", UUID.class),
-                        rs.getObject("actor_id", UUID.class),
-                        rs.getObject("bucket_id", UUID.class),
-                        rs.getObject("blob_id", UUID.class),
-                        rs.getString("schema_id"),
-                        (Integer) rs.getObject("schema_version"),
-                        (Long) rs.getObject("version"),
-                        rs.getTimestamp("created_at").toInstant(),
-                        rs.getString("data") == null ? null : json.readTree(rs.getString("data"))))
+                .map(this::event)
                 .list());
+    }
+
+    /** Positioned events of everyone after {@code afterCursor}, in order: what the relay publishes. */
+    public List<Event> readAll(long afterCursor, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("select " + COLUMNS
+                        + " from events where position > :after order by position limit :limit")
+                .bind("after", afterCursor)
+                .bind("limit", limit)
+                .map(this::event)
+                .list());
+    }
+
+    private Event event(java.sql.ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx) throws java.sql.SQLException {
+        return new Event(rs.getObject("id", UUID.class), rs.getLong("position"), rs.getString("type"),
+                rs.getString("subject"), rs.getObject("owner_id", UUID.class), rs.getObject("actor_id", UUID.class),
+                rs.getObject("bucket_id", UUID.class), rs.getObject("blob_id", UUID.class), rs.getString("schema_id"),
+                (Integer) rs.getObject("schema_version"), (Long) rs.getObject("version"),
+                rs.getTimestamp("created_at").toInstant(),
+                rs.getString("data") == null ? null : json.readTree(rs.getString("data")));
+    }
+
+    /**
+     * Gives every committed event without a position the next positions, in the order they were
+     * written; returns how many. Only the relay leader calls this, so positions never collide.
+     */
+    public int assignPositions(int batch) {
+        return jdbi.inTransaction(h -> h.createUpdate("""
+                        with base as (select coalesce(max(position), 0) as last from events),
+                             ready as (select write_seq, row_number() over (order by write_seq) as n
+                                       from events where position is null order by write_seq limit :batch)
+                        update events e set position = base.last + ready.n
+                        from ready, base where e.write_seq = ready.write_seq""")
+                .bind("batch", batch)
+                .execute());
     }
 
     /** The newest cursor in the log (0 when empty). */
     public long latestCursor() {
-        return jdbi.withHandle(h -> h.createQuery("select coalesce(max(cursor), 0) from events")
+        return jdbi.withHandle(h -> h.createQuery("select coalesce(max(position), 0) from events")
                 .mapTo(Long.class).one());
     }
 }

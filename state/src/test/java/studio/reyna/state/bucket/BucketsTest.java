@@ -139,6 +139,7 @@ class BucketsTest {
             assertThatThrownBy(() -> buckets.get(owner, gone.id())).isInstanceOf(NotFoundException.class);
         }
         assertThat(state.blobs.get(owner, kept.id()).title()).isEqualTo("kept");
+        state.events.assignPositions(100_000);
         assertThat(state.events.readOwned(owner, 0, 100)).extracting(e -> e.type())
                 .containsSubsequence("blob.deleted", "bucket.deleted", "bucket.deleted", "bucket.deleted");
     }

@@ -1,0 +1,275 @@
+package studio.reyna.events.bus;
+
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamOptions;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.PublishOptions;
+import io.nats.client.PushSubscribeOptions;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import studio.reyna.core.event.Event;
+import tools.jackson.core.JacksonException;
+
+/**
+ * The bus of many nodes: a NATS JetStream stream that keeps every event for {@code maxAge}.
+ *
+ * <p><b>Start-up fails fast.</b> {@link #start} connects once and throws {@link BusUnavailableException}
+ * naming the URL if NATS cannot be reached within {@link #CONNECT_TIMEOUT}: a node configured for NATS
+ * that silently ran without it would drop every other node's events, and the stream has to be created
+ * or updated before the first publish anyway. After a successful start the connection reconnects
+ * forever; meanwhile {@link #publish} throws {@link BusUnavailableException} at once (the relay retries
+ * later) and subscriptions resume by themselves.
+ *
+ * <p>Publishing is synchronous with the event id as JetStream message id, so a retried publish within
+ * {@link #DUPLICATE_WINDOW} is stored once. Each subscription is an ordered push consumer with its own
+ * dispatcher thread: ordered because subscribers rely on publish order, and it recreates itself from
+ * the last stream sequence it saw when heartbeats stop (NATS restarted, consumer lost). Only NATS 2.9
+ * features are used (one filter subject per consumer, no 2.10 stream fields).
+ *
+ * <p>With a deployment prefix {@code p}, an event of subject {@code blob.created.note.u1} travels as
+ * {@code p.blob.created.note.u1} and patterns are prefixed the same way; the envelope keeps the plain
+ * subject, so subscribers never see the prefix.
+ */
+public final class NatsEventBus implements EventBus {
+    public static final Duration DEFAULT_MAX_AGE = Duration.ofDays(7);
+    static final List<String> SUBJECT_ROOTS = List.of("blob", "bucket", "schema", "attachment");
+    static final Duration DUPLICATE_WINDOW = Duration.ofMinutes(2);
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    /** How long a publish waits for the stream's acknowledgement, and any JetStream API call for its answer. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
+    static final Duration RECONNECT_WAIT = Duration.ofSeconds(1);
+    /** Idle heartbeat of a subscription; three missed ones make the ordered consumer recreate itself. */
+    static final Duration SUBSCRIPTION_HEARTBEAT = Duration.ofSeconds(1);
+    /** JSStreamNameExistErr; adding a stream that exists with the same configuration simply succeeds. */
+    private static final int STREAM_EXISTS_WITH_OTHER_CONFIG = 10058;
+    /** JSConsumerFilterNotSubsetErr: the pattern lies outside every subject of the stream. */
+    private static final int FILTER_OUTSIDE_STREAM = 10093;
+    private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*");
+    private static final Logger log = LoggerFactory.getLogger(NatsEventBus.class);
+
+    private final Connection connection;
+    private final JetStream jetStream;
+    private final JetStreamManagement management;
+    private final String subjectPrefix;
+    private final String streamName;
+    private final EventCodec codec;
+    private final String displayUrl;
+
+    private NatsEventBus(Connection connection, String subjectPrefix, String streamName, EventCodec codec,
+                         String displayUrl) throws IOException {
+        var jetStreamOptions = JetStreamOptions.builder().requestTimeout(REQUEST_TIMEOUT).build();
+        this.connection = connection;
+        this.jetStream = connection.jetStream(jetStreamOptions);
+        this.management = connection.jetStreamManagement(jetStreamOptions);
+        this.subjectPrefix = subjectPrefix;
+        this.streamName = streamName;
+        this.codec = codec;
+        this.displayUrl = displayUrl;
+    }
+
+    /**
+     * Connects to {@code url} and creates the stream {@code streamName}, or updates it to this
+     * configuration. {@code subjectPrefix} is the deployment prefix, empty for none.
+     */
+    public static NatsEventBus start(String url, String subjectPrefix, String streamName, Duration maxAge,
+                                     EventCodec codec) {
+        if (!subjectPrefix.isEmpty() && !PREFIX.matcher(subjectPrefix).matches()) {
+            throw new IllegalArgumentException("Subject prefix '" + subjectPrefix
+                    + "' must be dot-separated tokens of letters, digits, '_' or '-'");
+        }
+        String displayUrl = withoutCredentials(url);
+        Connection connection = connect(url, displayUrl);
+        boolean started = false;
+        try {
+            var bus = new NatsEventBus(connection, subjectPrefix, streamName, codec, displayUrl);
+            bus.createOrUpdateStream(maxAge);
+            started = true;
+            return bus;
+        } catch (IOException e) {
+            throw new BusUnavailableException("NATS at " + displayUrl + " did not answer while creating stream "
+                    + streamName, e);
+        } catch (JetStreamApiException e) {
+            throw new IllegalStateException("NATS at " + displayUrl + " refused to create or update stream "
+                    + streamName + ": " + e.getMessage(), e);
+        } finally {
+            if (!started) {
+                closeConnection(connection);
+            }
+        }
+    }
+
+    private static Connection connect(String url, String displayUrl) {
+        var listener = new NatsConnectionLog(displayUrl);
+        var options = Options.builder()
+                .server(url)
+                .connectionName("reyna-event-bus " + ManagementFactory.getRuntimeMXBean().getName())
+                .connectionTimeout(CONNECT_TIMEOUT)
+                .maxReconnects(-1)
+                .reconnectWait(RECONNECT_WAIT)
+                // Without a reconnect buffer a publish during an outage fails now instead of reaching the
+                // stream later, after the relay was already told it failed.
+                .reconnectBufferSize(0)
+                // A dead peer that never closed the socket is noticed within about 30 s, not the default 4 min.
+                .pingInterval(Duration.ofSeconds(10))
+                .errorListener(listener)
+                .connectionListener(listener)
+                .build();
+        try {
+            return Nats.connect(options);
+        } catch (IOException e) {
+            // jnats names the servers it tried, user and password included: pass on only a cleaned copy.
+            var reason = new IOException(withoutCredentials(String.valueOf(e.getMessage())), e.getCause());
+            throw new BusUnavailableException("Cannot connect to NATS at " + displayUrl + " within "
+                    + CONNECT_TIMEOUT.toSeconds() + " s", reason);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BusUnavailableException("Interrupted while connecting to NATS at " + displayUrl, e);
+        }
+    }
+
+    private void createOrUpdateStream(Duration maxAge) throws IOException, JetStreamApiException {
+        var config = StreamConfiguration.builder()
+                .name(streamName)
+                .subjects(SUBJECT_ROOTS.stream().map(root -> prefixed(root + ".>")).toList())
+                .storageType(StorageType.File)
+                .maxAge(maxAge)
+                // The server refuses a duplicate window longer than the stream keeps messages.
+                .duplicateWindow(DUPLICATE_WINDOW.compareTo(maxAge) < 0 ? DUPLICATE_WINDOW : maxAge)
+                .build();
+        try {
+            management.addStream(config);
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != STREAM_EXISTS_WITH_OTHER_CONFIG) {
+                throw e;
+            }
+            management.updateStream(config);
+            log.info("Updated JetStream stream {} to subjects {}, max age {}", streamName, config.getSubjects(), maxAge);
+        }
+    }
+
+    @Override
+    public void publish(Event event) {
+        var options = PublishOptions.builder()
+                .messageId(event.id().toString())
+                .expectedStream(streamName)
+                .streamTimeout(REQUEST_TIMEOUT)
+                .build();
+        try {
+            jetStream.publish(prefixed(event.subject()), codec.encode(event), options);
+        } catch (IOException | JetStreamApiException | IllegalStateException e) {
+            // IllegalStateException: disconnected (nothing is buffered while reconnecting) or closed.
+            throw new BusUnavailableException("NATS at " + displayUrl + " did not take event " + event.id()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Subscription subscribe(String pattern, Consumer<Event> handler) {
+        var safeHandler = new SafeHandler(pattern, handler);
+        try {
+            // A fixed start instead of DeliverPolicy.New: should the consumer be recreated before it saw a
+            // single event, it restarts here and not at whatever is newest by then.
+            long nextSequence = management.getStreamInfo(streamName).getStreamState().getLastSequence() + 1;
+            var consumer = ConsumerConfiguration.builder()
+                    .deliverPolicy(DeliverPolicy.ByStartSequence)
+                    .startSequence(nextSequence)
+                    .idleHeartbeat(SUBSCRIPTION_HEARTBEAT)
+                    .build();
+            var options = PushSubscribeOptions.builder().stream(streamName).ordered(true).configuration(consumer).build();
+            // One dispatcher (one thread) per subscription, so that a slow handler delays only itself.
+            Dispatcher dispatcher = connection.createDispatcher();
+            try {
+                jetStream.subscribe(prefixed(pattern), dispatcher, message -> deliver(message, safeHandler), false,
+                        options);
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
+                connection.closeDispatcher(dispatcher);
+                throw e;
+            }
+            return new DispatcherSubscription(dispatcher);
+        } catch (IOException | IllegalStateException e) {
+            throw new BusUnavailableException("Cannot subscribe to " + pattern + " at NATS " + displayUrl
+                    + ": " + e.getMessage(), e);
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == FILTER_OUTSIDE_STREAM) {
+                throw new IllegalArgumentException("Pattern " + pattern + " matches no subject of stream "
+                        + streamName + " " + SUBJECT_ROOTS, e);
+            }
+            throw new IllegalStateException("NATS at " + displayUrl + " refused a subscription to " + pattern
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void deliver(Message message, SafeHandler handler) {
+        Event event;
+        try {
+            event = codec.decode(message.getData());
+        } catch (JacksonException e) {
+            log.warn("Skipping a message on {} that is not an event envelope", message.getSubject(), e);
+            return;
+        }
+        handler.deliver(event);
+    }
+
+    /** Closes the connection at once: subscribers are live views that catch up from the event log. */
+    @Override
+    public void close() {
+        closeConnection(connection);
+    }
+
+    private String prefixed(String subjectOrPattern) {
+        return subjectPrefix.isEmpty() ? subjectOrPattern : subjectPrefix + "." + subjectOrPattern;
+    }
+
+    private static void closeConnection(Connection connection) {
+        try {
+            connection.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Drops {@code user:password@} so that the URL can appear in messages and logs. */
+    static String withoutCredentials(String url) {
+        return url.replaceAll("(?<=://)[^/@]*@", "");
+    }
+
+    private final class DispatcherSubscription implements Subscription {
+        private final Dispatcher dispatcher;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        DispatcherSubscription(Dispatcher dispatcher) {
+            this.dispatcher = dispatcher;
+        }
+
+        @Override
+        public void close() {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                // Unsubscribes; the server then removes the ephemeral consumer.
+                connection.closeDispatcher(dispatcher);
+            } catch (IllegalStateException connectionClosed) {
+                // The bus was closed first, which stopped every dispatcher already.
+                log.debug("Subscription closed after its bus", connectionClosed);
+            }
+        }
+    }
+}
