@@ -2,6 +2,9 @@ package studio.reyna.app;
 
 import io.javalin.Javalin;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,6 +14,11 @@ import studio.reyna.db.Database;
 import studio.reyna.db.EmbeddedDatabase;
 import studio.reyna.db.Migrations;
 import studio.reyna.events.EventLog;
+import studio.reyna.events.bus.EventBus;
+import studio.reyna.events.bus.EventCodec;
+import studio.reyna.events.bus.InProcessEventBus;
+import studio.reyna.events.bus.NatsEventBus;
+import studio.reyna.events.relay.Relay;
 import studio.reyna.gateway.auth.AccessTokens;
 import studio.reyna.gateway.auth.Accounts;
 import studio.reyna.gateway.auth.AuthRoutes;
@@ -21,9 +29,12 @@ import studio.reyna.gateway.health.HealthRoutes;
 import studio.reyna.gateway.http.HttpServer;
 import studio.reyna.gateway.http.RequestBodies;
 import studio.reyna.gateway.openapi.OpenApiRoutes;
+import studio.reyna.gateway.realtime.RealtimeHub;
+import studio.reyna.gateway.realtime.RealtimeRoutes;
 import studio.reyna.gateway.schema.SchemaRoutes;
 import studio.reyna.schema.Schemas;
 import studio.reyna.state.blob.Blobs;
+import studio.reyna.state.bucket.BucketTree;
 import studio.reyna.state.bucket.Buckets;
 
 /**
@@ -33,14 +44,17 @@ import studio.reyna.state.bucket.Buckets;
 final class Studio implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Studio.class);
 
-    private final EmbeddedDatabase embedded;
-    private final Database database;
     private final Javalin http;
+    private final RealtimeHub hub;
+    private final Relay relay;
+    /** What start() opened, closed in reverse order. */
+    private final Deque<AutoCloseable> opened;
 
-    private Studio(EmbeddedDatabase embedded, Database database, Javalin http) {
-        this.embedded = embedded;
-        this.database = database;
+    private Studio(Javalin http, RealtimeHub hub, Relay relay, Deque<AutoCloseable> opened) {
         this.http = http;
+        this.hub = hub;
+        this.relay = relay;
+        this.opened = opened;
     }
 
     /** Connects to (or starts) the database and brings its schema up to date; nothing else. */
@@ -81,6 +95,8 @@ final class Studio implements AutoCloseable {
         config.unknownVariables().forEach(name ->
                 log.warn("{} is set but this version of the studio does not read it (a typo?)", name));
         var connected = connect(config);
+        var opened = new ArrayDeque<AutoCloseable>();
+        opened.push(connected);
         try {
             var jdbi = connected.database().jdbi();
             var clock = Clock.systemUTC();
@@ -92,9 +108,24 @@ final class Studio implements AutoCloseable {
             var schemas = new Schemas(jdbi, events, ids, json);
             var buckets = new Buckets(jdbi, events, ids);
             var blobs = new Blobs(jdbi, buckets, schemas, events, ids, json);
+            var tree = new BucketTree(jdbi);
+
+            EventBus bus = config.events().natsUrl() == null ? new InProcessEventBus()
+                    : NatsEventBus.start(config.events().natsUrl(), config.events().subjectPrefix(),
+                            config.events().streamName(), config.events().retention(), new EventCodec(json));
+            opened.push(bus);
+            var relay = new Relay(connected.database().dataSource(), jdbi, events, bus, Duration.ofMillis(250)).start();
+            opened.push(relay);
+            var hub = new RealtimeHub(bus, events, tree, json);
+            opened.push(hub);
 
             var accessTokens = AccessTokens.load(jdbi, config.auth().jwtKey(), clock, config.auth().accessTokenLifetime());
             var accounts = new Accounts(jdbi, accessTokens, ids, clock, config.auth().refreshTokenLifetime());
+
+            var realtime = new RealtimeRoutes(hub, accessTokens, buckets, json, new RealtimeRoutes.Settings(
+                    Duration.ofSeconds(5), config.events().socketMessagesPerSecond(), 1_000, Duration.ofSeconds(60),
+                    Duration.ofSeconds(20)));
+            opened.push(realtime);
 
             var bodies = new RequestBodies(requestJson, config.http().maxBodyBytes());
             // Sign-up and sign-in are open to anyone: their bodies are a few fields, never megabytes.
@@ -106,12 +137,23 @@ final class Studio implements AutoCloseable {
                     new AuthRoutes(accounts, authBodies)::routes,
                     new SchemaRoutes(schemas, bodies)::routes,
                     new BucketRoutes(buckets, blobs, bodies)::routes,
-                    new BlobRoutes(blobs, bodies)::routes));
+                    new BlobRoutes(blobs, bodies)::routes,
+                    realtime::routes));
             http.start();
-            return new Studio(connected.embedded(), connected.database(), http);
+            return new Studio(http, hub, relay, opened);
         } catch (RuntimeException e) {
-            connected.close();
+            closeAll(opened);
             throw e;
+        }
+    }
+
+    private static void closeAll(Deque<AutoCloseable> opened) {
+        while (!opened.isEmpty()) {
+            try {
+                opened.pop().close();
+            } catch (Exception e) {
+                log.warn("could not close {} cleanly", e.getMessage(), e);
+            }
         }
     }
 
@@ -119,12 +161,17 @@ final class Studio implements AutoCloseable {
         return http.port();
     }
 
+    RealtimeHub hub() {
+        return hub;
+    }
+
+    Relay relay() {
+        return relay;
+    }
+
     @Override
     public void close() {
         http.stop();
-        database.close();
-        if (embedded != null) {
-            embedded.close();
-        }
+        closeAll(opened);
     }
 }

@@ -11,7 +11,7 @@ import studio.reyna.db.DatabaseUrl;
  * Every setting of the studio, read once from the environment (and the command line) at start and
  * checked then. {@code docs/configuration.md} lists the same variables; a test keeps them in step.
  */
-record StudioConfig(Http http, Database database, Auth auth, Path dataDir, Set<String> unknownVariables) {
+record StudioConfig(Http http, Database database, Auth auth, Events events, Path dataDir, Set<String> unknownVariables) {
 
     /** The variables this version reads, with what each does; the reference documentation is checked against it. */
     static final List<Setting> SETTINGS = List.of(
@@ -24,7 +24,12 @@ record StudioConfig(Http http, Database database, Auth auth, Path dataDir, Set<S
             new Setting("REYNA_MAX_BODY_BYTES", "10485760", "largest JSON request body (and so blob) accepted, in bytes; larger → 413"),
             new Setting("REYNA_JWT_KEY", "(generated, stored in the database)", "private EC P-256 JWK that signs access tokens"),
             new Setting("REYNA_ACCESS_TOKEN_SECONDS", "900", "lifetime of an access token"),
-            new Setting("REYNA_REFRESH_TOKEN_DAYS", "30", "lifetime of a refresh token"));
+            new Setting("REYNA_REFRESH_TOKEN_DAYS", "30", "lifetime of a refresh token"),
+            new Setting("REYNA_NATS_URL", "(in-process bus)", "NATS with JetStream, nats://host:4222, for several nodes"),
+            new Setting("REYNA_NATS_PREFIX", "(none)", "subject prefix, so several installations can share one NATS"),
+            new Setting("REYNA_NATS_STREAM", "REYNA_EVENTS", "name of the JetStream stream"),
+            new Setting("REYNA_EVENT_RETENTION_DAYS", "7", "how long the JetStream stream keeps events"),
+            new Setting("REYNA_WS_MESSAGES_PER_SECOND", "10", "messages a WebSocket may send per second"));
 
     record Setting(String name, String defaultValue, String meaning) {
     }
@@ -37,6 +42,10 @@ record StudioConfig(Http http, Database database, Auth auth, Path dataDir, Set<S
     }
 
     record Auth(String jwtKey, Duration accessTokenLifetime, Duration refreshTokenLifetime) {
+    }
+
+    /** {@code natsUrl} null means: one node, in-process bus. */
+    record Events(String natsUrl, String subjectPrefix, String streamName, Duration retention, int socketMessagesPerSecond) {
     }
 
     static StudioConfig read(Map<String, String> variables, Integer portOption, Path dataDirOption) {
@@ -62,8 +71,23 @@ record StudioConfig(Http http, Database database, Auth auth, Path dataDir, Set<S
         var auth = new Auth(env.text("REYNA_JWT_KEY").orElse(null),
                 Duration.ofSeconds(env.number("REYNA_ACCESS_TOKEN_SECONDS", 900, 30, 86_400)),
                 Duration.ofDays(env.number("REYNA_REFRESH_TOKEN_DAYS", 30, 1, 365)));
+        String natsUrl = env.text("REYNA_NATS_URL").orElse(null);
+        if (natsUrl != null && !natsUrl.matches("^(nats|tls)://[^\\s]+$")) {
+            throw new Environment.ConfigException("REYNA_NATS_URL must look like nats://host:4222, not '" + natsUrl + "'");
+        }
+        String prefix = env.text("REYNA_NATS_PREFIX").orElse("");
+        if (!prefix.matches("^[A-Za-z0-9_-]{0,64}$")) {
+            throw new Environment.ConfigException("REYNA_NATS_PREFIX must be one subject token (letters, digits, - and _)");
+        }
+        String stream = env.text("REYNA_NATS_STREAM").orElse("REYNA_EVENTS");
+        if (!stream.matches("^[A-Za-z0-9_-]{1,64}$")) {
+            throw new Environment.ConfigException("REYNA_NATS_STREAM must be letters, digits, - and _");
+        }
+        var events = new Events(natsUrl, prefix, stream,
+                Duration.ofDays(env.number("REYNA_EVENT_RETENTION_DAYS", 7, 1, 3650)),
+                (int) env.number("REYNA_WS_MESSAGES_PER_SECOND", 10, 1, 10_000));
         var known = SETTINGS.stream().map(Setting::name).collect(java.util.stream.Collectors.toSet());
-        return new StudioConfig(new Http(host, port, maxBody, publicUrl), new Database(jdbcUrl, pool), auth,
+        return new StudioConfig(new Http(host, port, maxBody, publicUrl), new Database(jdbcUrl, pool), auth, events,
                 dataDir.toAbsolutePath().normalize(), env.unknown(known));
     }
 }

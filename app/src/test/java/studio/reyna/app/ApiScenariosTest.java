@@ -341,12 +341,12 @@ class ApiScenariosTest {
     }
 
     private static long latestCursor() {
-        return DB.withHandle(h -> h.createQuery("select coalesce(max(cursor), 0) from events").mapTo(Long.class).one());
+        return DB.withHandle(h -> h.createQuery("select coalesce(max(write_seq), 0) from events").mapTo(Long.class).one());
     }
 
     private static List<String> eventsSince(long cursor) {
         return DB.withHandle(h -> h.createQuery("""
-                        select type from events where cursor > :cursor and owner_id in (:ann, :bob) order by cursor""")
+                        select type from events where write_seq > :cursor and owner_id in (:ann, :bob) order by write_seq""")
                 .bind("cursor", cursor)
                 .bind("ann", UUID.fromString(ANN.at("/user/id").asString()))
                 .bind("bob", UUID.fromString(BOB.at("/user/id").asString()))

@@ -15,12 +15,16 @@ final class TestStudio {
     }
 
     static synchronized Api api() {
+        return new Api(port());
+    }
+
+    static synchronized int port() {
         if (studio == null) {
             var config = StudioConfig.read(Map.of("REYNA_DB_URL", TestDatabase.sharedJdbcUrl(), "REYNA_DB_POOL_SIZE", "8"),
                     0, Path.of("target/unused-data"));
             studio = Studio.start(config);
             Runtime.getRuntime().addShutdownHook(new Thread(studio::close));
         }
-        return new Api(studio.port());
+        return studio.port();
     }
 }

@@ -86,7 +86,7 @@ public final class AccessTokens {
         return lifetime;
     }
 
-    String issue(UUID userId) {
+    public String issue(UUID userId) {
         Instant now = clock.instant();
         var claims = new JWTClaimsSet.Builder()
                 .issuer(ISSUER)

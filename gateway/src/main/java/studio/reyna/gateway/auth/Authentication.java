@@ -8,7 +8,9 @@ import studio.reyna.gateway.http.Caller;
 /** Requires a valid access token on every API request except the few that obtain one. */
 public final class Authentication {
     private static final Set<String> PUBLIC = Set.of(
-            "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout");
+            "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout",
+            // The socket authenticates in its first message (browsers cannot set headers on it).
+            "/api/v1/ws");
 
     private final AccessTokens tokens;
 

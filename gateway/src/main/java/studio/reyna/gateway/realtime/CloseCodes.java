@@ -1,0 +1,18 @@
+package studio.reyna.gateway.realtime;
+
+/** WebSocket close codes of the real-time protocol (documented in docs/asyncapi.yaml). */
+final class CloseCodes {
+    /** The token is missing, invalid or expired, or the first message was not {@code auth}. */
+    static final int UNAUTHORIZED = 4001;
+    /** No {@code auth} message within the time allowed after connecting. */
+    static final int AUTH_TIMEOUT = 4002;
+    /** The socket did not read its events fast enough; its outbox overflowed. */
+    static final int TOO_SLOW = 4008;
+    /** Far more messages than the per-second limit (policy violation). */
+    static final int POLICY = 1008;
+    /** The server is shutting down. */
+    static final int GOING_AWAY = 1001;
+
+    private CloseCodes() {
+    }
+}

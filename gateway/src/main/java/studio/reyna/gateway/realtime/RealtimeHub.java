@@ -1,0 +1,164 @@
+package studio.reyna.gateway.realtime;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import studio.reyna.core.event.Event;
+import studio.reyna.events.EventLog;
+import studio.reyna.events.bus.EventBus;
+import studio.reyna.state.bucket.BucketTree;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Delivers events to the sockets of this node. It takes every event from the bus once and hands
+ * it to the subscriptions that may see it and whose filter matches; a socket that resumes first
+ * gets the stored events after its cursor from the log, then live ones (see {@link LiveSubscription}).
+ *
+ * <p>Who may see an event: its owner (sharing will widen this, through {@link #maySee}).
+ */
+public final class RealtimeHub implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RealtimeHub.class);
+    private static final int REPLAY_PAGE = 500;
+
+    private final EventLog events;
+    private final BucketTree tree;
+    private final ObjectMapper json;
+    private final Map<UUID, Set<Socket>> socketsByUser = new ConcurrentHashMap<>();
+    private final AtomicInteger connected = new AtomicInteger();
+    private final EventBus.Subscription subscription;
+
+    public RealtimeHub(EventBus bus, EventLog events, BucketTree tree, ObjectMapper json) {
+        this.events = events;
+        this.tree = tree;
+        this.json = json;
+        this.subscription = bus.subscribe(">", this::dispatch);
+    }
+
+    /** Sockets open on this node right now. */
+    public int connectedSockets() {
+        return connected.get();
+    }
+
+    void opened() {
+        connected.incrementAndGet();
+    }
+
+    void register(Socket socket) {
+        socketsByUser.computeIfAbsent(socket.userId, id -> ConcurrentHashMap.newKeySet()).add(socket);
+    }
+
+    void closed(Socket socket) {
+        connected.decrementAndGet();
+        if (socket.userId != null) {
+            socketsByUser.computeIfPresent(socket.userId, (id, sockets) -> {
+                sockets.remove(socket);
+                return sockets.isEmpty() ? null : sockets;
+            });
+        }
+    }
+
+    private void dispatch(Event event) {
+        if (event.type().equals("bucket.moved") || event.type().equals("bucket.deleted")) {
+            tree.changed();
+        }
+        var sockets = socketsByUser.get(event.ownerId());
+        if (sockets == null) {
+            return;
+        }
+        for (Socket socket : sockets) {
+            for (LiveSubscription subscription : socket.subscriptions.values()) {
+                if (maySee(socket.userId, event) && matches(subscription, event)) {
+                    subscription.live(event, e -> socket.send(eventMessage(subscription, e)));
+                }
+            }
+        }
+    }
+
+    private static boolean maySee(UUID userId, Event event) {
+        return event.ownerId().equals(userId);
+    }
+
+    private boolean matches(LiveSubscription subscription, Event event) {
+        if (subscription.schemaId != null && !subscription.schemaId.equals(event.schemaId())) {
+            return false;
+        }
+        if (subscription.bucketId == null) {
+            return true;
+        }
+        if (event.bucketId() == null) {
+            return false;
+        }
+        if (event.bucketId().equals(subscription.bucketId) || tree.isWithin(event.bucketId(), subscription.bucketId)) {
+            return true;
+        }
+        // A deleted bucket has no ancestry left; its event names the parent it was in.
+        var parent = event.data() == null ? null : event.data().path("parentId");
+        return parent != null && parent.isString() && tree.isWithin(UUID.fromString(parent.asString()), subscription.bucketId);
+    }
+
+    /**
+     * Starts a subscription: replays the stored events after {@code since} (the latest cursor when
+     * null) that the socket may see, then goes live. Runs on the caller's (virtual) thread.
+     */
+    void subscribe(Socket socket, LiveSubscription subscription) {
+        long latest = events.latestCursor();
+        if (subscription.lastCursor() > latest) {
+            // A cursor from the future: this log was reset or the cursor is not ours.
+            socket.send(json.writeValueAsString(message("resync_required").put("sub", subscription.id)));
+            return;
+        }
+        socket.subscriptions.put(subscription.id, subscription);
+        socket.send(json.writeValueAsString(message("subscribed").put("id", subscription.id)
+                .put("cursor", subscription.lastCursor())));
+        while (socket.isOpen()) {
+            var page = events.readOwned(socket.userId, subscription.lastCursor(), REPLAY_PAGE);
+            for (Event event : page) {
+                if (matches(subscription, event)) {
+                    subscription.replayed(event, e -> socket.send(eventMessage(subscription, e)));
+                } else {
+                    // Skipped events still move the subscription on, so the next page starts after them.
+                    subscription.replayed(event, e -> { });
+                }
+            }
+            if (page.size() < REPLAY_PAGE) {
+                break;
+            }
+        }
+        if (!subscription.goLive(e -> socket.send(eventMessage(subscription, e)))) {
+            socket.subscriptions.remove(subscription.id);
+            socket.send(json.writeValueAsString(message("resync_required").put("sub", subscription.id)));
+        }
+    }
+
+    long latestCursor() {
+        return events.latestCursor();
+    }
+
+    private String eventMessage(LiveSubscription subscription, Event event) {
+        var message = message("event").put("sub", subscription.id).put("cursor", event.cursor());
+        message.set("event", json.valueToTree(event));
+        return json.writeValueAsString(message);
+    }
+
+    ObjectNode message(String type) {
+        return json.createObjectNode().put("type", type);
+    }
+
+    String write(ObjectNode message) {
+        return json.writeValueAsString(message);
+    }
+
+    /** Tells every socket of this node that the server is going away. */
+    @Override
+    public void close() {
+        subscription.close();
+        socketsByUser.values().forEach(sockets -> sockets.forEach(
+                socket -> socket.close(CloseCodes.GOING_AWAY, "the server is shutting down; reconnect and resume")));
+        log.debug("real-time hub closed");
+    }
+}
