@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** A nats-server of a test's own, so that the test may stop and restart it. */
-final class NatsServerProcess implements AutoCloseable {
+public final class NatsServerProcess implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -29,7 +29,7 @@ final class NatsServerProcess implements AutoCloseable {
     }
 
     /** Starts a JetStream server on a free port, storing into {@code dir}. */
-    static NatsServerProcess start(Path dir) {
+    public static NatsServerProcess start(Path dir) {
         var server = new NatsServerProcess(freePort(), dir);
         server.start();
         return server;
@@ -43,12 +43,12 @@ final class NatsServerProcess implements AutoCloseable {
         }
     }
 
-    String url() {
+    public String url() {
         return "nats://127.0.0.1:" + port;
     }
 
     /** (Re)starts the server on the same port and store. */
-    void start() {
+    public void start() {
         try {
             process = new ProcessBuilder("/usr/sbin/nats-server", "-a", "127.0.0.1", "-p", Integer.toString(port),
                     "-js", "-sd", storeDir.toString())
@@ -66,7 +66,7 @@ final class NatsServerProcess implements AutoCloseable {
         });
     }
 
-    void stop() {
+    public void stop() {
         if (process == null) {
             return;
         }

@@ -33,6 +33,11 @@ public final class HttpServer {
             config.http.prefer405over404 = true;
             config.jsonMapper(new JavalinJackson3(json, true));
             config.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblems()));
+            config.jetty.modifyWebSocketServletFactory(sockets -> {
+                // The server pings every 20 s; a peer that stays silent for 60 s is gone and dropped.
+                sockets.setIdleTimeout(java.time.Duration.ofSeconds(60));
+                sockets.setMaxTextMessageSize(64 * 1024);
+            });
             // An Error (say a StackOverflowError deep in a library) still answers as a problem, not a dropped connection.
             config.router.javaLangErrorHandler((response, error) -> problems.fatal(response, error));
             config.staticFiles.add(files -> {
