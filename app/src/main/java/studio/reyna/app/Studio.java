@@ -1,6 +1,8 @@
 package studio.reyna.app;
 
 import io.javalin.Javalin;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -28,6 +30,7 @@ import studio.reyna.gateway.bucket.BucketRoutes;
 import studio.reyna.gateway.health.HealthRoutes;
 import studio.reyna.gateway.http.HttpServer;
 import studio.reyna.gateway.http.RequestBodies;
+import studio.reyna.gateway.metrics.MetricsRoutes;
 import studio.reyna.gateway.openapi.OpenApiRoutes;
 import studio.reyna.gateway.realtime.RealtimeHub;
 import studio.reyna.gateway.realtime.RealtimeRoutes;
@@ -109,14 +112,16 @@ final class Studio implements AutoCloseable {
             var buckets = new Buckets(jdbi, events, ids);
             var blobs = new Blobs(jdbi, buckets, schemas, events, ids, json);
             var tree = new BucketTree(jdbi);
+            var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
             EventBus bus = config.events().natsUrl() == null ? new InProcessEventBus()
                     : NatsEventBus.start(config.events().natsUrl(), config.events().subjectPrefix(),
                             config.events().streamName(), config.events().retention(), new EventCodec(json));
             opened.push(bus);
-            var relay = new Relay(connected.database().dataSource(), jdbi, events, bus, Duration.ofMillis(250)).start();
+            var relay = new Relay(connected.database().dataSource(), jdbi, events, bus, Duration.ofMillis(250), metrics)
+                    .start();
             opened.push(relay);
-            var hub = new RealtimeHub(bus, events, tree, json);
+            var hub = new RealtimeHub(bus, events, tree, json, metrics);
             opened.push(hub);
 
             var accessTokens = AccessTokens.load(jdbi, config.auth().jwtKey(), clock, config.auth().accessTokenLifetime());
@@ -134,6 +139,7 @@ final class Studio implements AutoCloseable {
             var http = HttpServer.create(settings, json, new Authentication(accessTokens), List.of(
                     new HealthRoutes(connected.database(), connected.schemaVersion())::routes,
                     new OpenApiRoutes()::routes,
+                    new MetricsRoutes(metrics::scrape)::routes,
                     new AuthRoutes(accounts, authBodies)::routes,
                     new SchemaRoutes(schemas, bodies)::routes,
                     new BucketRoutes(buckets, blobs, bodies)::routes,

@@ -58,6 +58,15 @@ class RealtimeTest {
             assertThat(event.at("/event/blobId").asString()).isEqualTo(blob);
             assertThat(event.at("/event/subject").asString()).isEqualTo("blob.created." + schema + "." + ann.at("/user/id").asString());
             assertThat(event.at("/event/cursor").asLong()).isEqualTo(event.get("cursor").asLong());
+
+            var metrics = api.get("/metrics", null);
+            assertThat(metrics.status()).isEqualTo(200);
+            assertThat(metrics.text())
+                    .containsPattern("(?m)^reyna_websocket_connections [1-9]")
+                    .containsPattern("(?m)^reyna_event_delivery_seconds_count [1-9]")
+                    .containsPattern("(?m)^reyna_events_published_total [1-9]")
+                    .containsPattern("(?m)^reyna_relay_leader 1")
+                    .contains("reyna_relay_lag_seconds");
         }
     }
 

@@ -5,7 +5,11 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.postgresql.PGConnection;
@@ -40,14 +44,24 @@ public final class Relay implements AutoCloseable {
     private final Duration idleWait;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean leader = new AtomicBoolean();
+    private final Counter published;
+    /** Age of the oldest event not yet published, as of the leader's last look (0 on followers). */
+    private final AtomicLong lagMillis = new AtomicLong();
     private Thread thread;
 
-    public Relay(DataSource dataSource, Jdbi jdbi, EventLog events, EventBus bus, Duration idleWait) {
+    public Relay(DataSource dataSource, Jdbi jdbi, EventLog events, EventBus bus, Duration idleWait,
+                 MeterRegistry metrics) {
         this.dataSource = dataSource;
         this.jdbi = jdbi;
         this.events = events;
         this.bus = bus;
         this.idleWait = idleWait;
+        this.published = Counter.builder("reyna.events.published")
+                .description("events this node's relay published to the bus").register(metrics);
+        Gauge.builder("reyna.relay.lag", lagMillis, lag -> lag.get() / 1000.0).baseUnit("seconds")
+                .description("age of the oldest committed event not yet published to the bus").register(metrics);
+        Gauge.builder("reyna.relay.leader", leader, l -> l.get() ? 1 : 0)
+                .description("1 on the node whose relay leads").register(metrics);
     }
 
     public synchronized Relay start() {
@@ -90,6 +104,7 @@ public final class Relay implements AutoCloseable {
                         : backoff.multipliedBy(2);
             } finally {
                 leader.set(false);
+                lagMillis.set(0);
             }
             pause(backoff);
         }
@@ -142,6 +157,7 @@ public final class Relay implements AutoCloseable {
                     busDown = true;
                 }
             }
+            lagMillis.set(busDown || published == BATCH ? oldestUnpublishedAgeMillis() : 0);
             if (positioned < BATCH && published < BATCH) {
                 // Wakes at the next commit with events, or after idleWait at the latest.
                 notifications.getNotifications((int) (busDown ? FOLLOWER_RETRY : idleWait).toMillis());
@@ -152,6 +168,13 @@ public final class Relay implements AutoCloseable {
         }
     }
 
+    private long oldestUnpublishedAgeMillis() {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        select coalesce(extract(epoch from now() - min(created_at)) * 1000, 0)::bigint
+                        from events where position is null or position > (select published_position from relay_state)""")
+                .mapTo(Long.class).one());
+    }
+
     /** Publishes what is positioned but not yet published, in order; returns how many. */
     private int publishBacklog() {
         long from = publishedPosition();
@@ -160,6 +183,7 @@ public final class Relay implements AutoCloseable {
         try {
             for (var event : events.readAll(from, BATCH)) {
                 bus.publish(event);
+                published.increment();
                 last = event.cursor();
                 count++;
             }

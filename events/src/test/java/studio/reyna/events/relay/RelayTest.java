@@ -39,6 +39,8 @@ class RelayTest {
     private final EventLog log;
     private final RecordingBus bus = new RecordingBus();
     private final List<Relay> relays = new CopyOnWriteArrayList<>();
+    private final io.micrometer.core.instrument.simple.SimpleMeterRegistry metrics =
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
     RelayTest() {
         new Migrations(database.dataSource()).apply();
@@ -52,7 +54,7 @@ class RelayTest {
     }
 
     private Relay relay() {
-        var relay = new Relay(database.dataSource(), jdbi, log, bus, Duration.ofMillis(200)).start();
+        var relay = new Relay(database.dataSource(), jdbi, log, bus, Duration.ofMillis(200), metrics).start();
         relays.add(relay);
         return relay;
     }
@@ -103,8 +105,11 @@ class RelayTest {
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> log.latestCursor() == 21);
         assertThat(bus.ids()).hasSize(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> metrics.get("reyna.relay.lag").gauge().value() > 0);
         bus.down.set(false);
         await().atMost(Duration.ofSeconds(10)).until(() -> bus.ids().size() == 21);
+        await().atMost(Duration.ofSeconds(10)).until(() -> metrics.get("reyna.relay.lag").gauge().value() == 0);
+        assertThat(metrics.get("reyna.events.published").counters()).extracting(c -> c.count()).containsExactly(21.0);
         assertThat(bus.cursors()).isSorted().doesNotHaveDuplicates();
         assertThat(relay.publishedPosition()).isEqualTo(21);
     }

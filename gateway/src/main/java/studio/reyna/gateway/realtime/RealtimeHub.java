@@ -1,6 +1,12 @@
 package studio.reyna.gateway.realtime;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,10 +38,18 @@ public final class RealtimeHub implements AutoCloseable {
     private final AtomicInteger connected = new AtomicInteger();
     private final EventBus.Subscription subscription;
 
-    public RealtimeHub(EventBus bus, EventLog events, BucketTree tree, ObjectMapper json) {
+    private final Timer deliveryLatency;
+
+    public RealtimeHub(EventBus bus, EventLog events, BucketTree tree, ObjectMapper json, MeterRegistry metrics) {
         this.events = events;
         this.tree = tree;
         this.json = json;
+        Gauge.builder("reyna.websocket.connections", connected, AtomicInteger::get)
+                .description("WebSockets open on this node").register(metrics);
+        this.deliveryLatency = Timer.builder("reyna.event.delivery")
+                .description("from the commit of an event to its hand-over to a subscribed socket of this node")
+                .publishPercentileHistogram()
+                .register(metrics);
         this.subscription = bus.subscribe(">", this::dispatch);
     }
 
@@ -70,10 +84,12 @@ public final class RealtimeHub implements AutoCloseable {
         if (sockets == null) {
             return;
         }
+        long latencyNanos = Math.max(0, Duration.between(event.time(), Instant.now()).toNanos());
         for (Socket socket : sockets) {
             for (LiveSubscription subscription : socket.subscriptions.values()) {
                 if (maySee(socket.userId, event) && matches(subscription, event)) {
                     subscription.live(event, e -> socket.send(eventMessage(subscription, e)));
+                    deliveryLatency.record(latencyNanos, TimeUnit.NANOSECONDS);
                 }
             }
         }

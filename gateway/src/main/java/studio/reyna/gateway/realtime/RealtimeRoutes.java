@@ -150,7 +150,9 @@ public final class RealtimeRoutes implements AutoCloseable {
                 .put("in", Math.max(0, Duration.between(Instant.now(), expiresAt).toSeconds())))),
                 untilWarning, TimeUnit.MILLISECONDS);
         socket.expiry = timers.schedule(() -> {
-            if (!socket.expiresAt.isAfter(Instant.now())) {
+            // Unless a refresh raced this timer: the timer's clock and the wall clock may differ by a few ms,
+            // so compare the expiry it was set for, not the time.
+            if (socket.expiresAt.equals(expiresAt)) {
                 socket.close(CloseCodes.UNAUTHORIZED, "the token expired; reconnect with a fresh one");
             }
         }, untilExpiry, TimeUnit.MILLISECONDS);

@@ -25,6 +25,11 @@ final class Socket {
     private final BlockingQueue<String> outbox;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread writer;
+    /** Queued after the last message when the server closes the socket (compared by identity). */
+    @SuppressWarnings("StringOperationCanBeSimplified")
+    private static final String CLOSE = new String("close");
+    private volatile int closeCode;
+    private volatile String closeReason;
     volatile UUID userId;
     volatile Instant expiresAt;
     volatile ScheduledFuture<?> authTimer;
@@ -68,20 +73,27 @@ final class Socket {
     }
 
     /**
-     * Closes the socket with {@code code}. The close handshake waits for the peer, so it runs on a
-     * virtual thread of its own: a timer or the bus must never wait for a slow client.
+     * Closes the socket with {@code code}, after the messages already queued (an error that explains
+     * the close, say). The writer does it, so a timer or the bus never waits for the peer; when the
+     * outbox is full, the socket is closed at once.
      */
     void close(int code, String reason) {
         if (closed.compareAndSet(false, true)) {
             cancelTimers();
-            writer.interrupt();
-            Thread.ofVirtual().name("ws-close").start(() -> {
-                try {
-                    ctx.closeSession(code, reason);
-                } catch (RuntimeException e) {
-                    log.debug("closing a socket that is already gone", e);
-                }
-            });
+            closeCode = code;
+            closeReason = reason;
+            if (!outbox.offer(CLOSE)) {
+                writer.interrupt();
+                Thread.ofVirtual().name("ws-close").start(this::closeSession);
+            }
+        }
+    }
+
+    private void closeSession() {
+        try {
+            ctx.closeSession(closeCode, closeReason);
+        } catch (RuntimeException e) {
+            log.debug("closing a socket that is already gone", e);
         }
     }
 
@@ -107,8 +119,12 @@ final class Socket {
 
     private void write() {
         try {
-            while (!closed.get()) {
+            while (true) {
                 String message = outbox.take();
+                if (message == CLOSE) {
+                    closeSession();
+                    return;
+                }
                 ctx.send(message);
             }
         } catch (InterruptedException e) {
