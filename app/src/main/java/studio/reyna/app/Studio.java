@@ -118,8 +118,8 @@ final class Studio implements AutoCloseable {
                     : NatsEventBus.start(config.events().natsUrl(), config.events().subjectPrefix(),
                             config.events().streamName(), config.events().retention(), new EventCodec(json));
             opened.push(bus);
-            var relay = new Relay(connected.database().dataSource(), jdbi, events, bus, Duration.ofMillis(250), metrics)
-                    .start();
+            var relay = new Relay(connected.database().dataSource(), jdbi, events, bus, Duration.ofMillis(250),
+                    config.events().retention(), metrics).start();
             opened.push(relay);
             var hub = new RealtimeHub(bus, events, tree, json, metrics);
             opened.push(hub);

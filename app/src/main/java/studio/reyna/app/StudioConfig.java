@@ -28,7 +28,7 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Path
             new Setting("REYNA_NATS_URL", "(in-process bus)", "NATS with JetStream, nats://host:4222, for several nodes"),
             new Setting("REYNA_NATS_PREFIX", "(none)", "subject prefix, so several installations can share one NATS"),
             new Setting("REYNA_NATS_STREAM", "REYNA_EVENTS", "name of the JetStream stream"),
-            new Setting("REYNA_EVENT_RETENTION_DAYS", "7", "how long the JetStream stream keeps events"),
+            new Setting("REYNA_EVENT_RETENTION_DAYS", "7", "how long events are kept (log table and JetStream stream)"),
             new Setting("REYNA_WS_MESSAGES_PER_SECOND", "10", "messages a WebSocket may send per second"));
 
     record Setting(String name, String defaultValue, String meaning) {

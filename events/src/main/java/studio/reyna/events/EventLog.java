@@ -118,6 +118,28 @@ public final class EventLog {
                 .execute());
     }
 
+    /**
+     * Deletes published events older than {@code retention}, at most {@code batch} of them; returns
+     * how many. Clients resuming from before the oldest kept event are told to resync.
+     */
+    public int forgetOlderThan(java.time.Duration retention, int batch) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        delete from events where write_seq in (
+                            select write_seq from events
+                            where created_at < now() - make_interval(secs => :seconds)
+                              and position <= (select published_position from relay_state)
+                            order by write_seq limit :batch)""")
+                .bind("seconds", (double) retention.toSeconds())
+                .bind("batch", batch)
+                .execute());
+    }
+
+    /** The oldest cursor still in the log (1 when nothing was ever deleted, 0 when empty). */
+    public long oldestCursor() {
+        return jdbi.withHandle(h -> h.createQuery("select coalesce(min(position), 0) from events")
+                .mapTo(Long.class).one());
+    }
+
     /** The newest cursor in the log (0 when empty). */
     public long latestCursor() {
         return jdbi.withHandle(h -> h.createQuery("select coalesce(max(position), 0) from events")

@@ -42,6 +42,10 @@ public final class Relay implements AutoCloseable {
     private final EventLog events;
     private final EventBus bus;
     private final Duration idleWait;
+    /** Published events older than this are deleted from the log by the leader. */
+    private final Duration retention;
+    private static final Duration RETENTION_SWEEP = Duration.ofMinutes(1);
+    private long nextSweep;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean leader = new AtomicBoolean();
     private final Counter published;
@@ -50,7 +54,8 @@ public final class Relay implements AutoCloseable {
     private Thread thread;
 
     public Relay(DataSource dataSource, Jdbi jdbi, EventLog events, EventBus bus, Duration idleWait,
-                 MeterRegistry metrics) {
+                 Duration retention, MeterRegistry metrics) {
+        this.retention = retention;
         this.dataSource = dataSource;
         this.jdbi = jdbi;
         this.events = events;
@@ -158,6 +163,10 @@ public final class Relay implements AutoCloseable {
                 }
             }
             lagMillis.set(busDown || published == BATCH ? oldestUnpublishedAgeMillis() : 0);
+            if (System.nanoTime() - nextSweep > 0) {
+                int forgotten = events.forgetOlderThan(retention, 10_000);
+                nextSweep = System.nanoTime() + (forgotten == 10_000 ? 0 : RETENTION_SWEEP.toNanos());
+            }
             if (positioned < BATCH && published < BATCH) {
                 // Wakes at the next commit with events, or after idleWait at the latest.
                 notifications.getNotifications((int) (busDown ? FOLLOWER_RETRY : idleWait).toMillis());

@@ -54,7 +54,8 @@ class RelayTest {
     }
 
     private Relay relay() {
-        var relay = new Relay(database.dataSource(), jdbi, log, bus, Duration.ofMillis(200), metrics).start();
+        var relay = new Relay(database.dataSource(), jdbi, log, bus, Duration.ofMillis(200), Duration.ofDays(7), metrics)
+                .start();
         relays.add(relay);
         return relay;
     }
@@ -133,6 +134,19 @@ class RelayTest {
         await().atMost(Duration.ofSeconds(15)).until(follower::isLeader);
         await().atMost(Duration.ofSeconds(10)).until(() -> bus.ids().size() == 6);
         assertThat(bus.cursors()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+    }
+
+    @Test
+    void forgets_published_events_past_their_retention_and_keeps_the_rest() {
+        var relay = relay();
+        UUID owner = UUID.randomUUID();
+        write(owner);
+        write(owner);
+        await().atMost(Duration.ofSeconds(10)).until(() -> relay.publishedPosition() == 2);
+        jdbi.useHandle(h -> h.execute("update events set created_at = now() - interval '8 days' where position = 1"));
+        assertThat(log.forgetOlderThan(Duration.ofDays(7), 100)).isEqualTo(1);
+        assertThat(log.oldestCursor()).isEqualTo(2);
+        assertThat(log.readOwned(owner, 0, 10)).extracting(Event::cursor).containsExactly(2L);
     }
 
     /** Records published events; while {@code down}, refuses them as a bus without a connection would. */

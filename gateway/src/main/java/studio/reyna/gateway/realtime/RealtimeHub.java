@@ -123,8 +123,11 @@ public final class RealtimeHub implements AutoCloseable {
      */
     void subscribe(Socket socket, LiveSubscription subscription) {
         long latest = events.latestCursor();
-        if (subscription.lastCursor() > latest) {
-            // A cursor from the future: this log was reset or the cursor is not ours.
+        long oldest = events.oldestCursor();
+        boolean forgotten = oldest > 0 && subscription.lastCursor() < oldest - 1;
+        if (subscription.lastCursor() > latest || forgotten) {
+            // Events after the cursor were deleted (past retention), or the cursor is from the
+            // future (the log was reset, or the cursor is not ours): no gap-free replay is possible.
             socket.send(json.writeValueAsString(message("resync_required").put("sub", subscription.id)));
             return;
         }
