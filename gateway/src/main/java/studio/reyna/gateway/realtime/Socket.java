@@ -4,7 +4,7 @@ import io.javalin.websocket.WsContext;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
@@ -40,7 +40,8 @@ final class Socket {
 
     Socket(WsContext ctx, int outboxSize) {
         this.ctx = ctx;
-        this.outbox = new ArrayBlockingQueue<>(outboxSize);
+        // Linked, not array-backed: an idle socket must not carry a preallocated slot array.
+        this.outbox = new LinkedBlockingQueue<>(outboxSize);
         this.writer = Thread.ofVirtual().name("ws-writer").start(this::write);
     }
 
