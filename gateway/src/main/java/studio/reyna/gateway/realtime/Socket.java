@@ -1,7 +1,12 @@
 package studio.reyna.gateway.realtime;
 
 import io.javalin.websocket.WsContext;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.websocket.api.Callback;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -25,6 +30,8 @@ final class Socket {
     private final BlockingQueue<String> outbox;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread writer;
+    /** A frame the peer has not taken in this long means the peer is not reading. */
+    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
     /** Queued after the last message when the server closes the socket (compared by identity). */
     @SuppressWarnings("StringOperationCanBeSimplified")
     private static final String CLOSE = new String("close");
@@ -126,10 +133,23 @@ final class Socket {
                     closeSession();
                     return;
                 }
-                ctx.send(message);
+                // Wait until Jetty has written the frame: its own queue is unbounded, so without
+                // this wait a reader that stops reading would grow it without limit instead of
+                // filling the outbox.
+                var written = new Callback.Completable();
+                ctx.session.sendText(message, written);
+                written.get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.debug("a socket could not be written to in time; dropping it", e);
+            if (closed.compareAndSet(false, true)) {
+                cancelTimers();
+                closeCode = CloseCodes.TOO_SLOW;
+                closeReason = "too slow to read its events; reconnect and resume from your last cursor";
+            }
+            closeSession();
         } catch (RuntimeException e) {
             log.debug("a socket could not be written to; dropping it", e);
             closed();
