@@ -29,7 +29,8 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Path
             new Setting("REYNA_NATS_PREFIX", "(none)", "subject prefix, so several installations can share one NATS"),
             new Setting("REYNA_NATS_STREAM", "REYNA_EVENTS", "name of the JetStream stream"),
             new Setting("REYNA_EVENT_RETENTION_DAYS", "7", "how long events are kept (log table and JetStream stream)"),
-            new Setting("REYNA_WS_MESSAGES_PER_SECOND", "10", "messages a WebSocket may send per second"));
+            new Setting("REYNA_WS_MESSAGES_PER_SECOND", "10", "messages a WebSocket may send per second"),
+            new Setting("REYNA_JAVA_OPTS", "(none)", "JVM flags; read by bin/reyna, not by the studio"));
 
     record Setting(String name, String defaultValue, String meaning) {
     }

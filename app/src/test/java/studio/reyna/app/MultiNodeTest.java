@@ -67,11 +67,14 @@ class MultiNodeTest {
         return response.json().get("id").asString();
     }
 
+    /** The blob ids of the next {@code count} blob events; events of the setup (schema, bucket) may come first. */
     private static List<String> receive(WsClient socket, int count) {
         var ids = new ArrayList<String>();
-        for (int i = 0; i < count; i++) {
+        for (int seen = 0; ids.size() < count && seen < count + 10; seen++) {
             JsonNode event = socket.expect("event");
-            ids.add(event.at("/event/blobId").asString());
+            if (event.at("/event/type").asString().startsWith("blob.")) {
+                ids.add(event.at("/event/blobId").asString());
+            }
         }
         return ids;
     }
