@@ -85,10 +85,14 @@ public final class RealtimeHub implements AutoCloseable {
             return;
         }
         long latencyNanos = Math.max(0, Duration.between(event.time(), Instant.now()).toNanos());
+        // Sockets whose subscriptions share an id get the very same message: write it once.
+        var messages = new java.util.HashMap<String, String>();
         for (Socket socket : sockets) {
             for (LiveSubscription subscription : socket.subscriptions.values()) {
                 if (maySee(socket.userId, event) && matches(subscription, event)) {
-                    subscription.live(event, e -> socket.send(eventMessage(subscription, e)));
+                    subscription.live(event, e -> socket.send(e == event
+                            ? messages.computeIfAbsent(subscription.id, id -> eventMessage(subscription, e))
+                            : eventMessage(subscription, e)));
                     deliveryLatency.record(latencyNanos, TimeUnit.NANOSECONDS);
                 }
             }
