@@ -9,7 +9,7 @@ import java.util.List;
 public abstract sealed class ProblemException extends RuntimeException
         permits BadRequestException, UnauthorizedException, ForbiddenException, NotFoundException,
         ConflictException, PreconditionFailedException, PreconditionRequiredException,
-        PayloadTooLargeException, UnsupportedMediaTypeException, ValidationException, UnavailableException {
+        PayloadTooLargeException, UnsupportedMediaTypeException, ValidationException {
 
     private final int status;
     private final String type;
