@@ -75,10 +75,8 @@ public final class RealtimeRoutes implements AutoCloseable {
 
     private void closed(WsContext ctx) {
         Socket socket = ctx.attribute(SOCKET);
-        if (socket != null && socket.isOpen()) {
+        if (socket != null) {
             socket.closed();
-            hub.closed(socket);
-        } else if (socket != null) {
             hub.closed(socket);
         }
         ctx.attribute(SOCKET, null);
