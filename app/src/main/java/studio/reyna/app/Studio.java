@@ -1,13 +1,16 @@
 package studio.reyna.app;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import io.javalin.Javalin;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import studio.reyna.core.Ids;
@@ -33,7 +36,7 @@ import studio.reyna.gateway.http.RequestBodies;
 import studio.reyna.gateway.metrics.MetricsRoutes;
 import studio.reyna.gateway.openapi.OpenApiRoutes;
 import studio.reyna.gateway.realtime.RealtimeHub;
-import studio.reyna.gateway.realtime.RealtimeRoutes;
+import studio.reyna.gateway.realtime.RealtimeEndpoint;
 import studio.reyna.gateway.schema.SchemaRoutes;
 import studio.reyna.schema.Schemas;
 import studio.reyna.state.blob.Blobs;
@@ -127,10 +130,13 @@ final class Studio implements AutoCloseable {
             var accessTokens = AccessTokens.load(jdbi, config.auth().jwtKey(), clock, config.auth().accessTokenLifetime());
             var accounts = new Accounts(jdbi, accessTokens, ids, clock, config.auth().refreshTokenLifetime());
 
-            var realtime = new RealtimeRoutes(hub, accessTokens, buckets, json, new RealtimeRoutes.Settings(
-                    Duration.ofSeconds(5), config.events().socketMessagesPerSecond(), 1_000, Duration.ofSeconds(60),
-                    Duration.ofSeconds(20)));
+            var sockets = config.sockets();
+            int maxSockets = sockets.maxSockets() != null ? sockets.maxSockets() : socketsTheFileLimitAllows();
+            var realtime = new RealtimeEndpoint(hub, accessTokens, buckets, json, new RealtimeEndpoint.Settings(
+                    Duration.ofSeconds(5), sockets.messagesPerSecond(), sockets.outbox(), Duration.ofSeconds(60),
+                    sockets.pingInterval(), maxSockets), metrics);
             opened.push(realtime);
+            log.info("accepting up to {} WebSockets on this node", maxSockets);
 
             var bodies = new RequestBodies(requestJson, config.http().maxBodyBytes());
             // Sign-up and sign-in are open to anyone: their bodies are a few fields, never megabytes.
@@ -143,14 +149,27 @@ final class Studio implements AutoCloseable {
                     new AuthRoutes(accounts, authBodies)::routes,
                     new SchemaRoutes(schemas, bodies)::routes,
                     new BucketRoutes(buckets, blobs, bodies)::routes,
-                    new BlobRoutes(blobs, bodies)::routes,
-                    realtime::routes));
+                    new BlobRoutes(blobs, bodies)::routes),
+                    Map.of(RealtimeEndpoint.PATH, realtime.servlet()));
             http.start();
             return new Studio(http, hub, relay, opened);
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e;
         }
+    }
+
+    /**
+     * Every socket is a file: at the process's file limit the node could accept nothing at all, no
+     * REST request, no health check, no database connection. So WebSockets stop a reserve below it
+     * (a quarter of the limit, at most 500 files).
+     */
+    private static int socketsTheFileLimitAllows() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
+            long limit = unix.getMaxFileDescriptorCount();
+            return (int) Math.min(Integer.MAX_VALUE, Math.max(1, limit - Math.min(500, limit / 4)));
+        }
+        return 10_000;
     }
 
     private static void closeAll(Deque<AutoCloseable> opened) {

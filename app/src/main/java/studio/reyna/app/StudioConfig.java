@@ -11,7 +11,7 @@ import studio.reyna.db.DatabaseUrl;
  * Every setting of the studio, read once from the environment (and the command line) at start and
  * checked then. {@code docs/configuration.md} lists the same variables; a test keeps them in step.
  */
-record StudioConfig(Http http, Database database, Auth auth, Events events, Path dataDir, Set<String> unknownVariables) {
+record StudioConfig(Http http, Database database, Auth auth, Events events, Sockets sockets, Path dataDir, Set<String> unknownVariables) {
 
     /** The variables this version reads, with what each does; the reference documentation is checked against it. */
     static final List<Setting> SETTINGS = List.of(
@@ -30,6 +30,9 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Path
             new Setting("REYNA_NATS_STREAM", "REYNA_EVENTS", "name of the JetStream stream"),
             new Setting("REYNA_EVENT_RETENTION_DAYS", "7", "how long events are kept (log table and JetStream stream)"),
             new Setting("REYNA_WS_MESSAGES_PER_SECOND", "10", "messages a WebSocket may send per second"),
+            new Setting("REYNA_WS_PING_SECONDS", "15", "how often the server pings each WebSocket"),
+            new Setting("REYNA_WS_OUTBOX", "1000", "messages queued for a WebSocket that is not reading"),
+            new Setting("REYNA_WS_MAX_SOCKETS", "(file limit less a reserve)", "WebSockets one node accepts"),
             new Setting("REYNA_JAVA_OPTS", "(none)", "JVM flags; read by bin/reyna, not by the studio"));
 
     record Setting(String name, String defaultValue, String meaning) {
@@ -46,7 +49,11 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Path
     }
 
     /** {@code natsUrl} null means: one node, in-process bus. */
-    record Events(String natsUrl, String subjectPrefix, String streamName, Duration retention, int socketMessagesPerSecond) {
+    record Events(String natsUrl, String subjectPrefix, String streamName, Duration retention) {
+    }
+
+    /** {@code maxSockets} null means: as many as the process's file limit leaves room for. */
+    record Sockets(int messagesPerSecond, Duration pingInterval, int outbox, Integer maxSockets) {
     }
 
     static StudioConfig read(Map<String, String> variables, Integer portOption, Path dataDirOption) {
@@ -85,10 +92,14 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Path
             throw new Environment.ConfigException("REYNA_NATS_STREAM must be letters, digits, - and _");
         }
         var events = new Events(natsUrl, prefix, stream,
-                Duration.ofDays(env.number("REYNA_EVENT_RETENTION_DAYS", 7, 1, 3650)),
-                (int) env.number("REYNA_WS_MESSAGES_PER_SECOND", 10, 1, 10_000));
+                Duration.ofDays(env.number("REYNA_EVENT_RETENTION_DAYS", 7, 1, 3650)));
+        var sockets = new Sockets((int) env.number("REYNA_WS_MESSAGES_PER_SECOND", 10, 1, 10_000),
+                Duration.ofSeconds(env.number("REYNA_WS_PING_SECONDS", 15, 1, 3600)),
+                (int) env.number("REYNA_WS_OUTBOX", 1000, 1, 1_000_000),
+                env.text("REYNA_WS_MAX_SOCKETS").isPresent()
+                        ? (int) env.number("REYNA_WS_MAX_SOCKETS", 0, 0, 10_000_000) : null);
         var known = SETTINGS.stream().map(Setting::name).collect(java.util.stream.Collectors.toSet());
-        return new StudioConfig(new Http(host, port, maxBody, publicUrl), new Database(jdbcUrl, pool), auth, events,
+        return new StudioConfig(new Http(host, port, maxBody, publicUrl), new Database(jdbcUrl, pool), auth, events, sockets,
                 dataDir.toAbsolutePath().normalize(), env.unknown(known));
     }
 }

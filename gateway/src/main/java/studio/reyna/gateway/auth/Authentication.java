@@ -8,9 +8,7 @@ import studio.reyna.gateway.http.Caller;
 /** Requires a valid access token on every API request except the few that obtain one. */
 public final class Authentication {
     private static final Set<String> PUBLIC = Set.of(
-            "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout",
-            // The socket authenticates in its first message (browsers cannot set headers on it).
-            "/api/v1/ws");
+            "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout");
 
     private final AccessTokens tokens;
 

@@ -5,7 +5,10 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson3;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import jakarta.servlet.Servlet;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import studio.reyna.core.problem.ProblemException;
 import studio.reyna.gateway.auth.Authentication;
@@ -20,8 +23,13 @@ public final class HttpServer {
     public record Settings(String host, int port, long maxBodyBytes) {
     }
 
+    /**
+     * @param features each adds its routes
+     * @param servlets servlets that answer an exact path themselves, beside Javalin's routes (the
+     *                 WebSocket endpoint): no authentication or request id applies to them
+     */
     public static Javalin create(Settings settings, JsonMapper json, Authentication authentication,
-                                 List<Consumer<RoutesConfig>> features) {
+                                 List<Consumer<RoutesConfig>> features, Map<String, Servlet> servlets) {
         var problems = new Problems(json);
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -33,11 +41,8 @@ public final class HttpServer {
             config.http.prefer405over404 = true;
             config.jsonMapper(new JavalinJackson3(json, true));
             config.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblems()));
-            config.jetty.modifyWebSocketServletFactory(sockets -> {
-                // The server pings every 20 s; a peer that stays silent for 60 s is gone and dropped.
-                sockets.setIdleTimeout(java.time.Duration.ofSeconds(60));
-                sockets.setMaxTextMessageSize(64 * 1024);
-            });
+            config.jetty.modifyServletContextHandler(context ->
+                    servlets.forEach((path, servlet) -> context.addServlet(new ServletHolder(servlet), path)));
             // An Error (say a StackOverflowError deep in a library) still answers as a problem, not a dropped connection.
             config.router.javaLangErrorHandler((response, error) -> problems.fatal(response, error));
             config.staticFiles.add(files -> {

@@ -2,6 +2,7 @@ package studio.reyna.gateway.http;
 
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,28 +67,25 @@ public final class Problems {
     }
 
     /** Writes a 500 problem for an {@link Error} that escaped every handler. */
-    public void fatal(jakarta.servlet.http.HttpServletResponse response, Error error) {
+    public void fatal(HttpServletResponse response, Error error) {
         log.error("request failed with a fatal error", error);
+        write(response, null, 500, "internal-error", "Internal server error", "the server failed to handle this request");
+    }
+
+    /** Writes a problem straight to a servlet response, for requests that never reach a route. */
+    public void write(HttpServletResponse response, String path, int status, String type, String title, String detail) {
+        ObjectNode body = body(path, status, type, title, detail);
         try {
-            response.setStatus(500);
+            response.setStatus(status);
             response.setContentType(CONTENT_TYPE);
-            response.getOutputStream().write(json.writeValueAsBytes(json.createObjectNode()
-                    .put("type", "urn:reyna:problem:internal-error")
-                    .put("title", "Internal server error")
-                    .put("status", 500)
-                    .put("detail", "the server failed to handle this request")));
+            response.getOutputStream().write(json.writeValueAsBytes(body));
         } catch (java.io.IOException | IllegalStateException e) {
-            log.debug("could not write the problem for a fatal error", e);
+            log.debug("could not write a problem", e);
         }
     }
 
     public void write(Context ctx, int status, String type, String title, String detail, List<FieldError> errors) {
-        ObjectNode body = json.createObjectNode()
-                .put("type", "urn:reyna:problem:" + type)
-                .put("title", title)
-                .put("status", status)
-                .put("detail", detail)
-                .put("instance", ctx.path());
+        ObjectNode body = body(ctx.path(), status, type, title, detail);
         if (!errors.isEmpty()) {
             var array = body.putArray("errors");
             errors.forEach(error -> array.addObject().put("pointer", error.pointer()).put("message", error.message()));
@@ -97,5 +95,17 @@ public final class Problems {
             body.put("requestId", requestId);
         }
         ctx.status(status).contentType(CONTENT_TYPE).result(json.writeValueAsBytes(body));
+    }
+
+    private ObjectNode body(String path, int status, String type, String title, String detail) {
+        ObjectNode body = json.createObjectNode()
+                .put("type", "urn:reyna:problem:" + type)
+                .put("title", title)
+                .put("status", status)
+                .put("detail", detail);
+        if (path != null) {
+            body.put("instance", path);
+        }
+        return body;
     }
 }

@@ -10,6 +10,8 @@ final class CloseCodes {
     static final int TOO_SLOW = 4008;
     /** Far more messages than the per-second limit (policy violation). */
     static final int POLICY = 1008;
+    /** A binary frame: the protocol is JSON text. */
+    static final int BAD_DATA = 1003;
     /** The server is shutting down. */
     static final int GOING_AWAY = 1001;
 

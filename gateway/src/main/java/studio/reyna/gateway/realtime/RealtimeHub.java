@@ -1,6 +1,5 @@
 package studio.reyna.gateway.realtime;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -10,7 +9,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import studio.reyna.core.event.Event;
@@ -35,7 +33,6 @@ public final class RealtimeHub implements AutoCloseable {
     private final BucketTree tree;
     private final ObjectMapper json;
     private final Map<UUID, Set<Socket>> socketsByUser = new ConcurrentHashMap<>();
-    private final AtomicInteger connected = new AtomicInteger();
     private final EventBus.Subscription subscription;
 
     private final Timer deliveryLatency;
@@ -44,8 +41,6 @@ public final class RealtimeHub implements AutoCloseable {
         this.events = events;
         this.tree = tree;
         this.json = json;
-        Gauge.builder("reyna.websocket.connections", connected, AtomicInteger::get)
-                .description("WebSockets open on this node").register(metrics);
         this.deliveryLatency = Timer.builder("reyna.event.delivery")
                 .description("from the commit of an event to its hand-over to a subscribed socket of this node")
                 .publishPercentileHistogram()
@@ -53,21 +48,11 @@ public final class RealtimeHub implements AutoCloseable {
         this.subscription = bus.subscribe(">", this::dispatch);
     }
 
-    /** Sockets open on this node right now. */
-    public int connectedSockets() {
-        return connected.get();
-    }
-
-    void opened() {
-        connected.incrementAndGet();
-    }
-
     void register(Socket socket) {
         socketsByUser.computeIfAbsent(socket.userId, id -> ConcurrentHashMap.newKeySet()).add(socket);
     }
 
     void closed(Socket socket) {
-        connected.decrementAndGet();
         if (socket.userId != null) {
             socketsByUser.computeIfPresent(socket.userId, (id, sockets) -> {
                 sockets.remove(socket);

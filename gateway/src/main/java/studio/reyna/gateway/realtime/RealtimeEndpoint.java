@@ -1,18 +1,26 @@
 package studio.reyna.gateway.realtime;
 
-import io.javalin.config.RoutesConfig;
-import io.javalin.websocket.WsConfig;
-import io.javalin.websocket.WsContext;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServlet;
+import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import studio.reyna.core.problem.NotFoundException;
 import studio.reyna.gateway.auth.AccessTokens;
+import studio.reyna.gateway.http.Problems;
 import studio.reyna.state.bucket.Buckets;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -22,69 +30,148 @@ import tools.jackson.databind.ObjectMapper;
  * {@code GET /api/v1/ws}: the real-time protocol (docs/asyncapi.yaml). The first message must be
  * {@code auth} with an access token; the same message later refreshes it in-band. Before the token
  * expires the socket hears {@code auth_expiring}, and at expiry it is closed with 4001.
+ *
+ * <p>A Jetty WebSocket servlet of its own (not a Javalin route), because keeping sockets healthy
+ * needs what Javalin does not pass on: the peer's pongs (a peer silent for three pings is
+ * dropped), and the upgrade request itself (past {@link Settings#maxSockets} an upgrade is
+ * refused with 503 while the node still has files left for HTTP, the database and its own work).
  */
-public final class RealtimeRoutes implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(RealtimeRoutes.class);
-    private static final String SOCKET = "reyna.socket";
+public final class RealtimeEndpoint implements Socket.Events, AutoCloseable {
+    public static final String PATH = "/api/v1/ws";
+    private static final Logger log = LoggerFactory.getLogger(RealtimeEndpoint.class);
+    /** Pings a peer may leave unanswered before it counts as gone. */
+    private static final int MISSED_PINGS = 3;
 
-    /** The protocol's limits. */
+    /**
+     * The protocol's limits. The server pings every {@code pingInterval}; a socket silent for three
+     * of them is dropped, as is one whose close the peer has not taken for one.
+     */
     public record Settings(Duration authTimeout, int messagesPerSecond, int outboxSize, Duration expiryWarning,
-                           Duration pingInterval) {
-        public static Settings defaults() {
-            return new Settings(Duration.ofSeconds(5), 10, 1_000, Duration.ofSeconds(60), Duration.ofSeconds(20));
-        }
+                           Duration pingInterval, int maxSockets) {
     }
 
     private final RealtimeHub hub;
     private final AccessTokens tokens;
     private final Buckets buckets;
     private final ObjectMapper json;
+    private final Problems problems;
     private final Settings settings;
+    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final Counter refused;
+    private final Counter droppedTooSlow;
+    private final Counter droppedSilent;
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("ws-timers").daemon().factory());
 
-    public RealtimeRoutes(RealtimeHub hub, AccessTokens tokens, Buckets buckets, ObjectMapper json, Settings settings) {
+    public RealtimeEndpoint(RealtimeHub hub, AccessTokens tokens, Buckets buckets, ObjectMapper json, Settings settings,
+                            MeterRegistry metrics) {
         this.hub = hub;
         this.tokens = tokens;
         this.buckets = buckets;
         this.json = json;
+        this.problems = new Problems(json);
         this.settings = settings;
+        Gauge.builder("reyna.websocket.connections", sockets, Set::size)
+                .description("WebSockets open on this node").register(metrics);
+        this.refused = Counter.builder("reyna.websocket.refused")
+                .description("WebSocket upgrades refused because the node held its maximum").register(metrics);
+        this.droppedTooSlow = dropped(metrics, "too_slow");
+        this.droppedSilent = dropped(metrics, "silent");
+        long ping = settings.pingInterval().toMillis();
+        timers.scheduleAtFixedRate(this::heartbeat, ping, ping, TimeUnit.MILLISECONDS);
     }
 
-    public void routes(RoutesConfig routes) {
-        routes.ws("/api/v1/ws", this::configure);
+    private static Counter dropped(MeterRegistry metrics, String reason) {
+        return Counter.builder("reyna.websocket.dropped").tag("reason", reason)
+                .description("WebSockets the server dropped: too slow to read (4008), or silent for three pings")
+                .register(metrics);
     }
 
-    private void configure(WsConfig ws) {
-        ws.onConnect(ctx -> {
-            ctx.enableAutomaticPings(settings.pingInterval().toMillis(), TimeUnit.MILLISECONDS);
-            var socket = new Socket(ctx, settings.outboxSize());
-            ctx.attribute(SOCKET, socket);
-            hub.opened();
-            socket.authTimer = timers.schedule(() -> {
-                if (socket.userId == null) {
-                    socket.close(CloseCodes.AUTH_TIMEOUT, "send auth {token} first, within "
-                            + settings.authTimeout().toSeconds() + " s");
-                }
-            }, settings.authTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        });
-        ws.onMessage(ctx -> onMessage(ctx, ctx.message()));
-        ws.onClose(ctx -> closed(ctx));
-        ws.onError(ctx -> closed(ctx));
+    /** The servlet to mount at {@link #PATH}. */
+    public jakarta.servlet.Servlet servlet() {
+        return new Servlet();
     }
 
-    private void closed(WsContext ctx) {
-        Socket socket = ctx.attribute(SOCKET);
-        if (socket != null) {
-            socket.closed();
-            hub.closed(socket);
+    private final class Servlet extends JettyWebSocketServlet {
+        @Override
+        protected void configure(JettyWebSocketServletFactory factory) {
+            // The heartbeat decides when a peer is gone; Jetty's idle timeout is only a backstop.
+            factory.setIdleTimeout(settings.pingInterval().multipliedBy(MISSED_PINGS + 2));
+            factory.setMaxTextMessageSize(64 * 1024);
+            factory.setCreator((request, response) -> new Socket(RealtimeEndpoint.this, settings.outboxSize()));
         }
-        ctx.attribute(SOCKET, null);
+
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response)
+                throws jakarta.servlet.ServletException, IOException {
+            if (!"websocket".equalsIgnoreCase(request.getHeader("Upgrade"))) {
+                response.setHeader("Upgrade", "websocket");
+                problems.write(response, PATH, 426, "upgrade-required", "Upgrade required",
+                        "this is the real-time WebSocket; connect with a WebSocket client (see docs/asyncapi.yaml)");
+                return;
+            }
+            if (sockets.size() >= settings.maxSockets()) {
+                refused.increment();
+                response.setHeader("Retry-After", "10");
+                problems.write(response, PATH, 503, "unavailable", "Service unavailable",
+                        "this node holds as many WebSockets as it may (" + settings.maxSockets()
+                                + "); try again later, or another node");
+                return;
+            }
+            super.service(request, response);
+        }
     }
 
-    private void onMessage(WsContext ctx, String text) {
-        Socket socket = ctx.attribute(SOCKET);
-        if (socket == null || !socket.isOpen()) {
+    @Override
+    public void opened(Socket socket) {
+        sockets.add(socket);
+        socket.authTimer = timers.schedule(() -> {
+            if (socket.userId == null) {
+                socket.close(CloseCodes.AUTH_TIMEOUT, "send auth {token} first, within "
+                        + settings.authTimeout().toSeconds() + " s");
+            }
+        }, settings.authTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void closed(Socket socket) {
+        sockets.remove(socket);
+        hub.closed(socket);
+    }
+
+    @Override
+    public void tooSlow(Socket socket) {
+        droppedTooSlow.increment();
+    }
+
+    /**
+     * Pings every socket; drops the ones that have not been heard from for {@value #MISSED_PINGS}
+     * pings, and the ones whose close the peer has not taken within one interval.
+     */
+    private void heartbeat() {
+        long now = System.nanoTime();
+        long interval = settings.pingInterval().toNanos();
+        for (Socket socket : sockets) {
+            try {
+                if (socket.silentForNanos(now) >= MISSED_PINGS * interval) {
+                    log.debug("dropping a socket whose peer stopped answering");
+                    droppedSilent.increment();
+                    socket.disconnect();
+                } else if (socket.closingForNanos(now) >= interval) {
+                    log.debug("cutting off a socket whose peer did not take the close");
+                    socket.disconnect();
+                } else if (socket.isOpen()) {
+                    socket.ping();
+                }
+            } catch (RuntimeException e) {
+                log.warn("the heartbeat of a socket failed", e);
+            }
+        }
+    }
+
+    @Override
+    public void message(Socket socket, String text) {
+        if (!socket.isOpen()) {
             return;
         }
         int limit = socket.countMessage(settings.messagesPerSecond(), System.currentTimeMillis());
