@@ -28,6 +28,8 @@ import tools.jackson.databind.node.ObjectNode;
 public final class RealtimeHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RealtimeHub.class);
     private static final int REPLAY_PAGE = 500;
+    /** From this many sockets of one user on, an event is handed to them from several threads. */
+    private static final int PARALLEL_FAN_OUT = 512;
 
     private final EventLog events;
     private final BucketTree tree;
@@ -69,17 +71,22 @@ public final class RealtimeHub implements AutoCloseable {
         if (sockets == null) {
             return;
         }
-        long latencyNanos = Math.max(0, Duration.between(event.time(), Instant.now()).toNanos());
-        // Sockets whose subscriptions share an id get the very same message: write it once.
-        var messages = new java.util.HashMap<String, String>();
-        for (Socket socket : sockets) {
-            for (LiveSubscription subscription : socket.subscriptions.values()) {
-                if (maySee(socket.userId, event) && matches(subscription, event)) {
-                    subscription.live(event, e -> socket.send(e == event
-                            ? messages.computeIfAbsent(subscription.id, id -> eventMessage(subscription, e))
-                            : eventMessage(subscription, e)));
-                    deliveryLatency.record(latencyNanos, TimeUnit.NANOSECONDS);
-                }
+        // Sockets whose subscriptions share an id get the very same message: serialise it once.
+        var messages = new ConcurrentHashMap<String, String>();
+        // A large fan-out is spread over the cores (the stream ends only when every socket has had
+        // the event, so no socket can get the next event first).
+        (sockets.size() >= PARALLEL_FAN_OUT ? sockets.parallelStream() : sockets.stream())
+                .forEach(socket -> deliver(socket, event, messages));
+    }
+
+    private void deliver(Socket socket, Event event, Map<String, String> messages) {
+        for (LiveSubscription subscription : socket.subscriptions.values()) {
+            if (maySee(socket.userId, event) && matches(subscription, event)) {
+                subscription.live(event, e -> socket.send(e == event
+                        ? messages.computeIfAbsent(subscription.id, id -> eventMessage(subscription, e))
+                        : eventMessage(subscription, e)));
+                deliveryLatency.record(Math.max(0, Duration.between(event.time(), Instant.now()).toNanos()),
+                        TimeUnit.NANOSECONDS);
             }
         }
     }
