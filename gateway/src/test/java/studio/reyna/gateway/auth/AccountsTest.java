@@ -169,4 +169,38 @@ class AccountsTest {
         assertThatThrownBy(() -> AccessTokens.load(jdbi, "{\"kty\":\"oct\"}", clock, Duration.ofMinutes(1)))
                 .isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void a_verified_token_is_remembered_only_exactly_and_only_until_it_expires() {
+        UUID user = UUID.randomUUID();
+        var now = new java.util.concurrent.atomic.AtomicReference<>(Instant.now());
+        var movable = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        var shortLived = AccessTokens.load(jdbi, null, movable, Duration.ofMinutes(1));
+        String token = shortLived.issue(user);
+        assertThat(shortLived.verify(token)).get().extracting(AccessTokens.Verified::userId).isEqualTo(user);
+        assertThat(shortLived.verify(token)).as("verified again, from memory").isPresent();
+
+        // One character of the signature changed is another token: checked, and refused.
+        char last = token.charAt(token.length() - 2);
+        String forged = token.substring(0, token.length() - 2) + (last == 'A' ? 'B' : 'A') + token.charAt(token.length() - 1);
+        assertThat(shortLived.verify(forged)).isEmpty();
+
+        now.set(now.get().plus(Duration.ofMinutes(2)));
+        assertThat(shortLived.verify(token)).as("remembered, but expired").isEmpty();
+    }
 }
