@@ -54,17 +54,12 @@ public final class Main {
                 studio.close();
                 stopped.countDown();
             }, "shutdown"));
-            String url = config.http().publicUrl() != null ? config.http().publicUrl()
-                    : "http://" + displayHost(config.http().host()) + ":" + studio.port() + "/";
+            String url = Studio.url(config.http(), studio.port());
             System.out.printf("ReYNa Studio is ready at %s (started in %.1f s)%n", url,
                     (System.nanoTime() - started) / 1e9);
             System.out.flush();
             stopped.await();
             return 0;
-        }
-
-        private static String displayHost(String host) {
-            return host.equals("0.0.0.0") || host.equals("::") || host.equals("127.0.0.1") ? "localhost" : host;
         }
     }
 

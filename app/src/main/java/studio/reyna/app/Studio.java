@@ -38,10 +38,15 @@ import studio.reyna.gateway.openapi.OpenApiRoutes;
 import studio.reyna.gateway.realtime.RealtimeHub;
 import studio.reyna.gateway.realtime.RealtimeEndpoint;
 import studio.reyna.gateway.schema.SchemaRoutes;
+import studio.reyna.gateway.share.PublicRoutes;
+import studio.reyna.gateway.share.ShareRoutes;
 import studio.reyna.schema.Schemas;
+import studio.reyna.state.access.AccessPolicy;
 import studio.reyna.state.blob.Blobs;
 import studio.reyna.state.bucket.BucketTree;
 import studio.reyna.state.bucket.Buckets;
+import studio.reyna.state.share.Links;
+import studio.reyna.state.share.Shares;
 
 /**
  * The composition root: every service of the studio is created and connected here, in the order
@@ -112,8 +117,11 @@ final class Studio implements AutoCloseable {
 
             var events = new EventLog(jdbi, ids, clock, json);
             var schemas = new Schemas(jdbi, events, ids, json);
-            var buckets = new Buckets(jdbi, events, ids);
-            var blobs = new Blobs(jdbi, buckets, schemas, events, ids, json);
+            var access = new AccessPolicy();
+            var buckets = new Buckets(jdbi, access, events, ids);
+            var blobs = new Blobs(jdbi, access, schemas, events, ids, json);
+            var shares = new Shares(jdbi, access, events);
+            var links = new Links(jdbi, access, ids, clock);
             var tree = new BucketTree(jdbi);
             var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -142,6 +150,8 @@ final class Studio implements AutoCloseable {
             // Sign-up and sign-in are open to anyone: their bodies are a few fields, never megabytes.
             var authBodies = new RequestBodies(requestJson, 16 * 1024);
             var settings = new HttpServer.Settings(config.http().host(), config.http().port(), config.http().maxBodyBytes());
+            // Link URLs name the port, known only once the server listens.
+            var listening = new java.util.concurrent.atomic.AtomicReference<Javalin>();
             var http = HttpServer.create(settings, json, new Authentication(accessTokens), List.of(
                     new HealthRoutes(connected.database(), connected.schemaVersion())::routes,
                     new OpenApiRoutes()::routes,
@@ -149,14 +159,27 @@ final class Studio implements AutoCloseable {
                     new AuthRoutes(accounts, authBodies)::routes,
                     new SchemaRoutes(schemas, bodies)::routes,
                     new BucketRoutes(buckets, blobs, bodies)::routes,
-                    new BlobRoutes(blobs, bodies)::routes),
+                    new BlobRoutes(blobs, bodies)::routes,
+                    new ShareRoutes(shares, links, bodies, () -> url(config.http(), listening.get().port()))::routes,
+                    new PublicRoutes(links, buckets, blobs)::routes),
                     Map.of(RealtimeEndpoint.PATH, realtime.servlet()));
+            listening.set(http);
             http.start();
             return new Studio(http, hub, relay, opened);
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e;
         }
+    }
+
+    /** Where people reach the studio: REYNA_PUBLIC_URL, else this machine's address; ends with a slash. */
+    static String url(StudioConfig.Http http, int port) {
+        if (http.publicUrl() != null) {
+            return http.publicUrl().endsWith("/") ? http.publicUrl() : http.publicUrl() + "/";
+        }
+        String host = http.host();
+        boolean local = host.equals("0.0.0.0") || host.equals("::") || host.equals("127.0.0.1");
+        return "http://" + (local ? "localhost" : host) + ":" + port + "/";
     }
 
     /**

@@ -22,7 +22,7 @@ public final class EventLog {
     public static final String CHANNEL = "reyna_events";
     private static final String COLUMNS = """
             position, id, type, subject, owner_id, actor_id, bucket_id, blob_id, schema_id,
-            schema_version, version, data::text as data, created_at""";
+            schema_version, version, data::text as data, created_at, audience""";
 
     private final Jdbi jdbi;
     private final Ids ids;
@@ -36,9 +36,13 @@ public final class EventLog {
         this.json = json;
     }
 
-    /** What changed: the fields of an event that the writer knows. */
+    /**
+     * What changed: the fields of an event that the writer knows. {@code audience}: who besides
+     * the owner may see it (see {@link Event#audience()}).
+     */
     public record Change(EventType type, String subjectKey, UUID ownerId, UUID actorId, UUID bucketId,
-                         UUID blobId, String schemaId, Integer schemaVersion, Long version, JsonNode data) {
+                         UUID blobId, String schemaId, Integer schemaVersion, Long version, JsonNode data,
+                         List<UUID> audience) {
     }
 
     /**
@@ -49,12 +53,12 @@ public final class EventLog {
         var event = new Event(ids.next(), 0, change.type().typeName(),
                 change.type().subject(change.subjectKey(), change.ownerId()), change.ownerId(), change.actorId(),
                 change.bucketId(), change.blobId(), change.schemaId(), change.schemaVersion(), change.version(),
-                clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS), change.data());
+                clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS), change.data(), change.audience());
         transaction.createUpdate("""
                         insert into events (id, type, subject, owner_id, actor_id, bucket_id, blob_id, schema_id,
-                                            schema_version, version, data, created_at)
+                                            schema_version, version, data, created_at, audience)
                         values (:id, :type, :subject, :ownerId, :actorId, :bucketId, :blobId, :schemaId,
-                                :schemaVersion, :version, cast(:data as jsonb), :time)""")
+                                :schemaVersion, :version, cast(:data as jsonb), :time, :audience)""")
                 .bind("id", event.id())
                 .bind("type", event.type())
                 .bind("subject", event.subject())
@@ -67,17 +71,19 @@ public final class EventLog {
                 .bind("version", event.version())
                 .bind("data", event.data() == null ? null : json.writeValueAsString(event.data()))
                 .bind("time", Timestamp.from(event.time()))
+                .bind("audience", event.audience().toArray(UUID[]::new))
                 .execute();
         // Delivered at commit, once per transaction however many events it wrote.
         transaction.execute("select pg_notify('" + CHANNEL + "', '')");
         return event;
     }
 
-    /** Positioned events of one owner after {@code afterCursor}, in order. */
-    public List<Event> readOwned(UUID ownerId, long afterCursor, int limit) {
-        return jdbi.withHandle(h -> h.createQuery("select " + COLUMNS
-                        + " from events where owner_id = :owner and position > :after order by position limit :limit")
-                .bind("owner", ownerId)
+    /** Positioned events that {@code userId} may see (see {@link Event#isFor}) after {@code afterCursor}, in order. */
+    public List<Event> readVisible(UUID userId, long afterCursor, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("select " + COLUMNS + " from events"
+                        + " where (owner_id = :user or audience @> array[cast(:user as uuid)])"
+                        + " and position > :after order by position limit :limit")
+                .bind("user", userId)
                 .bind("after", afterCursor)
                 .bind("limit", limit)
                 .map(this::event)
@@ -100,7 +106,8 @@ public final class EventLog {
                 rs.getObject("bucket_id", UUID.class), rs.getObject("blob_id", UUID.class), rs.getString("schema_id"),
                 (Integer) rs.getObject("schema_version"), (Long) rs.getObject("version"),
                 rs.getTimestamp("created_at").toInstant(),
-                rs.getString("data") == null ? null : json.readTree(rs.getString("data")));
+                rs.getString("data") == null ? null : json.readTree(rs.getString("data")),
+                java.util.Arrays.asList((UUID[]) rs.getArray("audience").getArray()));
     }
 
     /**

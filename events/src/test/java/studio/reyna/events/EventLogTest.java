@@ -3,6 +3,7 @@ package studio.reyna.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
@@ -19,22 +20,26 @@ class EventLogTest {
     void appended_events_get_the_subject_of_their_type_and_a_cursor_once_positioned() {
         UUID owner = UUID.randomUUID();
         UUID blob = UUID.randomUUID();
+        UUID reader = UUID.randomUUID();
         var data = Json.newMapper(1000).createObjectNode().put("title", "Hello");
         var first = jdbi.inTransaction(h -> log.append(h, new EventLog.Change(EventType.BLOB_CREATED, "note", owner, owner,
-                null, blob, "note", 1, 1L, data)));
+                null, blob, "note", 1, 1L, data, List.of(reader))));
         var second = jdbi.inTransaction(h -> log.append(h, new EventLog.Change(EventType.BLOB_UPDATED, "note", owner, owner,
-                null, blob, "note", 1, 2L, null)));
+                null, blob, "note", 1, 2L, null, List.of())));
 
         assertThat(first.subject()).isEqualTo("blob.created.note." + owner);
         assertThat(first.cursor()).as("no position before the relay gives one").isZero();
         log.assignPositions(1000);
-        var stored = log.readOwned(owner, 0, 10);
+        var stored = log.readVisible(owner, 0, 10);
         assertThat(stored).extracting(e -> e.type()).containsExactly("blob.created", "blob.updated");
         assertThat(stored.get(0).data().get("title").asString()).isEqualTo("Hello");
         assertThat(stored.get(0)).isEqualTo(first.withCursor(stored.get(0).cursor()));
         assertThat(stored.get(1).cursor()).isGreaterThan(stored.get(0).cursor());
         assertThat(log.latestCursor()).isGreaterThanOrEqualTo(stored.get(1).cursor());
         assertThat(second.id()).isEqualTo(stored.get(1).id());
+        assertThat(log.readVisible(reader, 0, 10)).as("the audience sees what it is in, nothing else")
+                .extracting(e -> e.id()).containsExactly(first.id());
+        assertThat(log.readVisible(UUID.randomUUID(), 0, 10)).isEmpty();
     }
 
     @Test
@@ -43,13 +48,13 @@ class EventLogTest {
         try {
             jdbi.useTransaction(h -> {
                 log.append(h, new EventLog.Change(EventType.BUCKET_CREATED, UUID.randomUUID().toString(), owner, owner,
-                        null, null, null, null, null, null));
+                        null, null, null, null, null, null, List.of()));
                 throw new IllegalStateException("the change failed after its event was written");
             });
         } catch (IllegalStateException expected) {
             // the rollback is what is under test
         }
         log.assignPositions(1000);
-        assertThat(log.readOwned(owner, 0, 10)).isEmpty();
+        assertThat(log.readVisible(owner, 0, 10)).isEmpty();
     }
 }

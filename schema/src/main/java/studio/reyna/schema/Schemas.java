@@ -178,7 +178,7 @@ public final class Schemas {
                 .bind("migration", migration == null ? null : json.writeValueAsString(migration))
                 .map((rs, ctx) -> versionOf(rs)).one();
         events.append(h, new EventLog.Change(EventType.SCHEMA_PUBLISHED, schemaId, ownerId, ownerId, null, null,
-                schemaId, version, null, null));
+                schemaId, version, null, null, java.util.List.of()));
         return stored;
     }
 

@@ -55,7 +55,7 @@ class SchemasTest {
         assertThat(schemas.latest(id).document().get("required").get(0).asString()).isEqualTo("title");
         assertThat(schemas.version(id, 1).document()).isEqualTo(json("{\"type\":\"object\"}"));
         events.assignPositions(100_000);
-        assertThat(events.readOwned(owner, 0, 10)).extracting(e -> e.subject())
+        assertThat(events.readVisible(owner, 0, 10)).extracting(e -> e.subject())
                 .containsExactly("schema.published." + id + "." + owner, "schema.published." + id + "." + owner);
     }
 

@@ -9,8 +9,11 @@ import studio.reyna.db.TestDatabase;
 import studio.reyna.events.EventLog;
 import studio.reyna.schema.NewSchema;
 import studio.reyna.schema.Schemas;
+import studio.reyna.state.access.AccessPolicy;
 import studio.reyna.state.blob.Blobs;
 import studio.reyna.state.bucket.Buckets;
+import studio.reyna.state.share.Links;
+import studio.reyna.state.share.Shares;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -21,8 +24,11 @@ public final class StateFixture {
     public final Ids ids = new Ids(Clock.systemUTC());
     public final EventLog events = new EventLog(jdbi, ids, Clock.systemUTC(), JSON);
     public final Schemas schemas = new Schemas(jdbi, events, ids, JSON);
-    public final Buckets buckets = new Buckets(jdbi, events, ids);
-    public final Blobs blobs = new Blobs(jdbi, buckets, schemas, events, ids, JSON);
+    public final AccessPolicy access = new AccessPolicy();
+    public final Buckets buckets = new Buckets(jdbi, access, events, ids);
+    public final Blobs blobs = new Blobs(jdbi, access, schemas, events, ids, JSON);
+    public final Shares shares = new Shares(jdbi, access, events);
+    public final Links links = new Links(jdbi, access, ids, Clock.systemUTC());
 
     public UUID newUser() {
         UUID id = UUID.randomUUID();

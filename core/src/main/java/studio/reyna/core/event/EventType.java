@@ -5,7 +5,8 @@ import java.util.UUID;
 /**
  * The kinds of change, and the subject each is published under. Subjects are hierarchical, so
  * subscribers can use wildcards ({@code blob.*.note.>}): {@code blob.{action}.{schemaId}.{ownerId}},
- * {@code bucket.{action}.{bucketId}.{ownerId}}, {@code schema.published.{schemaId}.{ownerId}}.
+ * {@code bucket.{action}.{bucketId}.{ownerId}}, {@code schema.published.{schemaId}.{ownerId}},
+ * {@code share.{action}.{bucketId}.{ownerId}}.
  */
 public enum EventType {
     BLOB_CREATED("blob.created"),
@@ -17,7 +18,9 @@ public enum EventType {
     BUCKET_UPDATED("bucket.updated"),
     BUCKET_MOVED("bucket.moved"),
     BUCKET_DELETED("bucket.deleted"),
-    SCHEMA_PUBLISHED("schema.published");
+    SCHEMA_PUBLISHED("schema.published"),
+    SHARE_CHANGED("share.changed"),
+    SHARE_REVOKED("share.revoked");
 
     private final String name;
 

@@ -28,7 +28,7 @@ public final class EventCodec {
             // Jackson reads "data": null as a NullNode; writers and the event log say "no data" with null.
             return new Event(event.id(), event.cursor(), event.type(), event.subject(), event.ownerId(),
                     event.actorId(), event.bucketId(), event.blobId(), event.schemaId(), event.schemaVersion(),
-                    event.version(), event.time(), null);
+                    event.version(), event.time(), null, event.audience());
         }
         return event;
     }

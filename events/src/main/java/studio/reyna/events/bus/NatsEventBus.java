@@ -49,7 +49,7 @@ import tools.jackson.core.JacksonException;
  */
 public final class NatsEventBus implements EventBus {
     public static final Duration DEFAULT_MAX_AGE = Duration.ofDays(7);
-    static final List<String> SUBJECT_ROOTS = List.of("blob", "bucket", "schema", "attachment");
+    static final List<String> SUBJECT_ROOTS = List.of("blob", "bucket", "schema", "share", "attachment");
     static final Duration DUPLICATE_WINDOW = Duration.ofMinutes(2);
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     /** How long a publish waits for the stream's acknowledgement, and any JetStream API call for its answer. */

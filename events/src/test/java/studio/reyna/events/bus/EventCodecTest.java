@@ -22,7 +22,7 @@ class EventCodecTest {
         UUID owner = UUID.randomUUID();
         var event = new Event(UUID.randomUUID(), 123_456_789_012L, "blob.created", "blob.created.note." + owner, owner,
                 UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), "note", 2, 7L,
-                Instant.parse("2026-03-01T12:34:56.123456789Z"), data);
+                Instant.parse("2026-03-01T12:34:56.123456789Z"), data, java.util.List.of(UUID.randomUUID()));
 
         assertThat(codec.decode(codec.encode(event))).isEqualTo(event);
     }
@@ -30,7 +30,7 @@ class EventCodecTest {
     @Test
     void null_fields_and_null_data_come_back_as_null() {
         var event = new Event(UUID.randomUUID(), 0, "schema.published", "schema.published.note.u1", null, null, null,
-                null, null, null, null, Instant.parse("2026-03-01T00:00:00Z"), null);
+                null, null, null, null, Instant.parse("2026-03-01T00:00:00Z"), null, null);
 
         Event decoded = codec.decode(codec.encode(event));
 

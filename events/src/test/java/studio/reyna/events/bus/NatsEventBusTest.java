@@ -50,7 +50,7 @@ class NatsEventBusTest extends EventBusContract {
         StreamConfiguration config = admin.jetStreamManagement().getStreamInfo(STREAM).getConfiguration();
 
         assertThat(config.getSubjects()).containsExactlyInAnyOrder(
-                PREFIX + ".blob.>", PREFIX + ".bucket.>", PREFIX + ".schema.>", PREFIX + ".attachment.>");
+                PREFIX + ".blob.>", PREFIX + ".bucket.>", PREFIX + ".schema.>", PREFIX + ".share.>", PREFIX + ".attachment.>");
         assertThat(config.getStorageType()).isEqualTo(StorageType.File);
         assertThat(config.getMaxAge()).isEqualTo(MAX_AGE);
         assertThat(config.getDuplicateWindow()).isEqualTo(Duration.ofMinutes(2));

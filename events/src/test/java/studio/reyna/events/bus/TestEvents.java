@@ -20,6 +20,6 @@ final class TestEvents {
         String type = tokens.length > 1 ? tokens[0] + "." + tokens[1] : tokens[0];
         var data = JSON.createObjectNode().put("title", "Title of " + subject).put("words", 42);
         return new Event(UUID.randomUUID(), 17, type, subject, owner, owner, UUID.randomUUID(), UUID.randomUUID(),
-                "note", 1, 3L, Instant.parse("2026-03-01T12:34:56.123456Z"), data);
+                "note", 1, 3L, Instant.parse("2026-03-01T12:34:56.123456Z"), data, java.util.List.of(UUID.randomUUID()));
     }
 }

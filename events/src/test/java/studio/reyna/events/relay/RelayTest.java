@@ -66,7 +66,7 @@ class RelayTest {
 
     private static EventLog.Change change(UUID owner) {
         return new EventLog.Change(EventType.BUCKET_CREATED, UUID.randomUUID().toString(), owner, owner,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, java.util.List.of());
     }
 
     @Test
@@ -91,7 +91,7 @@ class RelayTest {
             assertThat(bus.ids()).containsExactly(fast, late);
         }
         assertThat(bus.cursors()).containsExactly(1L, 2L);
-        assertThat(log.readOwned(owner, 0, 10)).extracting(Event::cursor).containsExactly(1L, 2L);
+        assertThat(log.readVisible(owner, 0, 10)).extracting(Event::cursor).containsExactly(1L, 2L);
     }
 
     @Test
@@ -146,7 +146,7 @@ class RelayTest {
         jdbi.useHandle(h -> h.execute("update events set created_at = now() - interval '8 days' where position = 1"));
         assertThat(log.forgetOlderThan(Duration.ofDays(7), 100)).isEqualTo(1);
         assertThat(log.oldestCursor()).isEqualTo(2);
-        assertThat(log.readOwned(owner, 0, 10)).extracting(Event::cursor).containsExactly(2L);
+        assertThat(log.readVisible(owner, 0, 10)).extracting(Event::cursor).containsExactly(2L);
     }
 
     /** Records published events; while {@code down}, refuses them as a bus without a connection would. */

@@ -1,18 +1,14 @@
 package studio.reyna.gateway.auth;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import studio.reyna.core.Ids;
+import studio.reyna.core.secret.Secrets;
 import studio.reyna.core.problem.ConflictException;
 import studio.reyna.core.problem.FieldError;
 import studio.reyna.core.problem.NotFoundException;
@@ -36,7 +32,6 @@ public final class Accounts {
     private final Ids ids;
     private final Clock clock;
     private final Duration refreshLifetime;
-    private final SecureRandom random = new SecureRandom();
     /** Checked against when the email is unknown, so both failures take the same time. */
     private final String decoyHash;
 
@@ -119,7 +114,7 @@ public final class Accounts {
         if (refreshToken == null || refreshToken.isBlank()) {
             throw new UnauthorizedException("refresh token is invalid or expired");
         }
-        byte[] hash = sha256(refreshToken);
+        byte[] hash = Secrets.sha256(refreshToken);
         // A refused refresh returns null rather than throwing, so that a family revocation still commits.
         var outcome = jdbi.inTransaction(h -> {
             if (!lockFamilyOf(h, hash)) {
@@ -155,7 +150,7 @@ public final class Accounts {
             return;
         }
         jdbi.useTransaction(h -> h.createQuery("select family_id from refresh_tokens where token_hash = :hash")
-                .bind("hash", sha256(refreshToken)).mapTo(UUID.class).findOne()
+                .bind("hash", Secrets.sha256(refreshToken)).mapTo(UUID.class).findOne()
                 .ifPresent(family -> {
                     lockFamily(h, family);
                     revokeFamily(h, family);
@@ -208,13 +203,11 @@ public final class Accounts {
     }
 
     private Session startSession(Handle h, User user, UUID familyId) {
-        byte[] secret = new byte[32];
-        random.nextBytes(secret);
-        String refreshToken = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        String refreshToken = Secrets.newToken();
         h.createUpdate("""
                         insert into refresh_tokens (token_hash, family_id, user_id, expires_at)
                         values (:hash, :family, :user, :expires)""")
-                .bind("hash", sha256(refreshToken)).bind("family", familyId).bind("user", user.id())
+                .bind("hash", Secrets.sha256(refreshToken)).bind("family", familyId).bind("user", user.id())
                 .bind("expires", Timestamp.from(clock.instant().plus(refreshLifetime)))
                 .execute();
         return new Session(user, accessTokens.issue(user.id()), refreshToken, accessTokens.lifetime().toSeconds(), "Bearer");
@@ -226,13 +219,5 @@ public final class Accounts {
     }
 
     private record TokenRow(UUID familyId, UUID userId, boolean used, boolean revoked, boolean expired) {
-    }
-
-    private static byte[] sha256(String token) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

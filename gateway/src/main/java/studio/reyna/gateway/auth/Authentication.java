@@ -10,6 +10,8 @@ public final class Authentication {
     private static final Set<String> PUBLIC = Set.of(
             "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout");
 
+    private static final String PUBLIC_LINKS = "/api/v1/public/";
+
     private final AccessTokens tokens;
 
     public Authentication(AccessTokens tokens) {
@@ -18,7 +20,8 @@ public final class Authentication {
 
     public void require(Context ctx) {
         String path = ctx.path().endsWith("/") ? ctx.path().substring(0, ctx.path().length() - 1) : ctx.path();
-        if (PUBLIC.contains(path) || "OPTIONS".equals(ctx.method().name())) {
+        // Public links carry their own proof, the token in the path.
+        if (PUBLIC.contains(path) || path.startsWith(PUBLIC_LINKS) || "OPTIONS".equals(ctx.method().name())) {
             return;
         }
         String header = ctx.header("Authorization");

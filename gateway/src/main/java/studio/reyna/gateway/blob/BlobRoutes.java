@@ -38,7 +38,7 @@ public final class BlobRoutes {
     }
 
     private void get(Context ctx) {
-        respond(ctx, blobs.get(Caller.id(ctx), JsonBody.pathId(ctx, "blobId", "blob")));
+        respond(ctx, blobs.get(Caller.principal(ctx), JsonBody.pathId(ctx, "blobId", "blob")));
     }
 
     private void replace(Context ctx) {
@@ -55,7 +55,8 @@ public final class BlobRoutes {
         ctx.status(204);
     }
 
-    private static void respond(Context ctx, Blob blob) {
+    /** A blob with its version as the ETag. */
+    public static void respond(Context ctx, Blob blob) {
         ctx.header("ETag", Responses.etag(blob.version()));
         ctx.json(BlobView.of(blob));
     }

@@ -2,7 +2,6 @@ package studio.reyna.gateway.bucket;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import java.util.UUID;
 import studio.reyna.core.problem.ValidationException;
 import studio.reyna.gateway.http.Caller;
 import studio.reyna.gateway.http.JsonBody;
@@ -40,20 +39,12 @@ public final class BucketRoutes {
     }
 
     private void children(Context ctx) {
-        String parent = ctx.queryParam("parentId");
-        UUID parentId = null;
-        if (parent != null && !parent.isBlank()) {
-            try {
-                parentId = UUID.fromString(parent.strip());
-            } catch (IllegalArgumentException e) {
-                throw ValidationException.of("/parentId", "parentId must be a UUID");
-            }
-        }
-        Responses.page(ctx, buckets.children(Caller.id(ctx), parentId, Responses.pageRequest(ctx)));
+        Responses.page(ctx, buckets.children(Caller.principal(ctx), JsonBody.queryId(ctx, "parentId"),
+                Responses.pageRequest(ctx)));
     }
 
     private void get(Context ctx) {
-        ctx.json(buckets.get(Caller.id(ctx), JsonBody.pathId(ctx, "bucketId", "bucket")));
+        ctx.json(buckets.get(Caller.principal(ctx), JsonBody.pathId(ctx, "bucketId", "bucket")));
     }
 
     private void update(Context ctx) {
@@ -73,6 +64,7 @@ public final class BucketRoutes {
     }
 
     private void blobs(Context ctx) {
-        Responses.page(ctx, blobs.list(Caller.id(ctx), JsonBody.pathId(ctx, "bucketId", "bucket"), Responses.pageRequest(ctx)));
+        Responses.page(ctx, blobs.list(Caller.principal(ctx), JsonBody.pathId(ctx, "bucketId", "bucket"),
+                Responses.pageRequest(ctx)));
     }
 }

@@ -3,6 +3,7 @@ package studio.reyna.gateway.http;
 import io.javalin.http.Context;
 import java.util.UUID;
 import studio.reyna.core.problem.UnauthorizedException;
+import studio.reyna.state.access.Principal;
 
 /** The authenticated user of a request, put there by the authentication filter. */
 public final class Caller {
@@ -21,5 +22,10 @@ public final class Caller {
             throw new UnauthorizedException("sign in first: send Authorization: Bearer <access token>");
         }
         return id;
+    }
+
+    /** The authenticated user, as the access policy names who is asking. */
+    public static Principal principal(Context ctx) {
+        return Principal.user(id(ctx));
     }
 }

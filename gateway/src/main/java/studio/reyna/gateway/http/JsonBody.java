@@ -4,6 +4,7 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
+import java.time.Instant;
 import java.util.UUID;
 import studio.reyna.core.problem.BadRequestException;
 import studio.reyna.core.problem.NotFoundException;
@@ -42,6 +43,7 @@ public final class JsonBody {
         }
         long declared = ctx.contentLength();
         if (declared > maxBytes) {
+            discardModestRest(ctx.bodyInputStream());
             throw tooLarge(maxBytes);
         }
         byte[] bytes = readAtMost(ctx.bodyInputStream(), maxBytes);
@@ -101,6 +103,7 @@ public final class JsonBody {
         try (in) {
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
             if (bytes.length > maxBytes) {
+                discardModestRest(in);
                 throw tooLarge(maxBytes);
             }
             return bytes;
@@ -108,6 +111,26 @@ public final class JsonBody {
             throw new BadRequestException("the request body could not be read completely");
         }
     }
+
+    /**
+     * Reads and drops what is left of a refused body when that is modest (up to 1 MiB), so the
+     * connection stays usable and the client reads the 413: a server that closes a connection with
+     * unread bytes resets it, and a client still sending may lose the answer. Larger rests are left
+     * unread; the connection is then closed after the answer.
+     */
+    private static void discardModestRest(InputStream in) {
+        try {
+            long skipped = 0;
+            byte[] sink = new byte[8192];
+            for (int n; skipped <= DISCARD_LIMIT && (n = in.read(sink)) > 0; ) {
+                skipped += n;
+            }
+        } catch (IOException e) {
+            // The client went away; nothing to answer.
+        }
+    }
+
+    private static final long DISCARD_LIMIT = 1 << 20;
 
     private static PayloadTooLargeException tooLarge(long maxBytes) {
         return new PayloadTooLargeException("the body is larger than the limit of " + maxBytes + " bytes");
@@ -165,6 +188,19 @@ public final class JsonBody {
         }
     }
 
+    /** A date-time member (ISO 8601 with an offset, e.g. 2027-01-31T12:00:00Z); null when absent or null. */
+    public Instant instant(String name) {
+        String text = text(name);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(text).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw ValidationException.of("/" + name, name + " must be a date-time such as 2027-01-31T12:00:00Z");
+        }
+    }
+
     /** A whole-number member; null when absent or null. */
     public Integer integer(String name) {
         JsonNode value = root.path(name);
@@ -178,6 +214,19 @@ public final class JsonBody {
     }
 
     /** Parses a path parameter that is a UUID; anything else names nothing that exists (404). */
+    /** An optional UUID query parameter; 422 naming it when it is not a UUID. */
+    public static UUID queryId(Context ctx, String name) {
+        String text = ctx.queryParam(name);
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return UUID.fromString(text.strip());
+        } catch (IllegalArgumentException e) {
+            throw ValidationException.of("/" + name, name + " must be a UUID");
+        }
+    }
+
     public static UUID pathId(Context ctx, String name, String what) {
         try {
             return UUID.fromString(ctx.pathParam(name));

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import studio.reyna.core.problem.NotFoundException;
 import studio.reyna.gateway.auth.AccessTokens;
 import studio.reyna.gateway.http.Problems;
+import studio.reyna.state.access.Principal;
 import studio.reyna.state.bucket.Buckets;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -261,7 +262,7 @@ public final class RealtimeEndpoint implements Socket.Events, AutoCloseable {
         if (message.hasNonNull("bucketId")) {
             try {
                 bucketId = UUID.fromString(message.path("bucketId").asString(""));
-                buckets.get(socket.userId, bucketId);
+                buckets.get(Principal.user(socket.userId), bucketId);
             } catch (IllegalArgumentException | NotFoundException e) {
                 error(socket, "not_found", "there is no bucket " + message.path("bucketId").asString(""), id);
                 return;

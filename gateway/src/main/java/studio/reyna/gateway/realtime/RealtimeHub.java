@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.Set;
@@ -23,7 +24,9 @@ import tools.jackson.databind.node.ObjectNode;
  * it to the subscriptions that may see it and whose filter matches; a socket that resumes first
  * gets the stored events after its cursor from the log, then live ones (see {@link LiveSubscription}).
  *
- * <p>Who may see an event: its owner (sharing will widen this, through {@link #maySee}).
+ * <p>Who may see an event: its owner and its audience, the users the bucket was shared with when
+ * the change was written ({@link Event#isFor}); that is decided in the writing transaction, so a
+ * revoked share or a bucket moved out of a shared subtree stops delivery from the next change on.
  */
 public final class RealtimeHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RealtimeHub.class);
@@ -67,8 +70,10 @@ public final class RealtimeHub implements AutoCloseable {
         if (event.type().equals("bucket.moved") || event.type().equals("bucket.deleted")) {
             tree.changed();
         }
-        var sockets = socketsByUser.get(event.ownerId());
-        if (sockets == null) {
+        var sockets = new java.util.ArrayList<Socket>();
+        addSocketsOf(event.ownerId(), sockets);
+        event.audience().forEach(userId -> addSocketsOf(userId, sockets));
+        if (sockets.isEmpty()) {
             return;
         }
         // Sockets whose subscriptions share an id get the very same message: serialise it once.
@@ -91,8 +96,15 @@ public final class RealtimeHub implements AutoCloseable {
         }
     }
 
+    private void addSocketsOf(UUID userId, List<Socket> into) {
+        var sockets = socketsByUser.get(userId);
+        if (sockets != null) {
+            into.addAll(sockets);
+        }
+    }
+
     private static boolean maySee(UUID userId, Event event) {
-        return event.ownerId().equals(userId);
+        return event.isFor(userId);
     }
 
     private boolean matches(LiveSubscription subscription, Event event) {
@@ -131,7 +143,7 @@ public final class RealtimeHub implements AutoCloseable {
         socket.send(json.writeValueAsString(message("subscribed").put("id", subscription.id)
                 .put("cursor", subscription.lastCursor())));
         while (socket.isOpen()) {
-            var page = events.readOwned(socket.userId, subscription.lastCursor(), REPLAY_PAGE);
+            var page = events.readVisible(socket.userId, subscription.lastCursor(), REPLAY_PAGE);
             for (Event event : page) {
                 if (matches(subscription, event)) {
                     subscription.replayed(event, e -> socket.send(eventMessage(subscription, e)));
@@ -156,7 +168,10 @@ public final class RealtimeHub implements AutoCloseable {
 
     private String eventMessage(LiveSubscription subscription, Event event) {
         var message = message("event").put("sub", subscription.id).put("cursor", event.cursor());
-        message.set("event", json.valueToTree(event));
+        ObjectNode envelope = json.valueToTree(event);
+        // Who else sees an event is nobody's business but the owner's.
+        envelope.remove("audience");
+        message.set("event", envelope);
         return json.writeValueAsString(message);
     }
 

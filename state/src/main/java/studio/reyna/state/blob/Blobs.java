@@ -11,13 +11,16 @@ import studio.reyna.core.event.EventType;
 import studio.reyna.core.page.Page;
 import studio.reyna.core.page.PageRequest;
 import studio.reyna.core.problem.FieldError;
+import studio.reyna.core.problem.ForbiddenException;
 import studio.reyna.core.problem.NotFoundException;
 import studio.reyna.core.problem.PreconditionFailedException;
 import studio.reyna.core.problem.ValidationException;
 import studio.reyna.events.EventLog;
 import studio.reyna.schema.Schemas;
 import studio.reyna.schema.ValidatedSchema;
-import studio.reyna.state.bucket.Buckets;
+import studio.reyna.state.access.Access;
+import studio.reyna.state.access.AccessPolicy;
+import studio.reyna.state.access.Principal;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -32,21 +35,22 @@ public final class Blobs {
             data::text as data, derived::text as derived, created_at, updated_at""";
 
     private final Jdbi jdbi;
-    private final Buckets buckets;
+    private final AccessPolicy access;
     private final Schemas schemas;
     private final EventLog events;
     private final Ids ids;
     private final ObjectMapper json;
 
-    public Blobs(Jdbi jdbi, Buckets buckets, Schemas schemas, EventLog events, Ids ids, ObjectMapper json) {
+    public Blobs(Jdbi jdbi, AccessPolicy access, Schemas schemas, EventLog events, Ids ids, ObjectMapper json) {
         this.jdbi = jdbi;
-        this.buckets = buckets;
+        this.access = access;
         this.schemas = schemas;
         this.events = events;
         this.ids = ids;
         this.json = json;
     }
 
+    /** Creates a blob in a bucket the caller may write to; it belongs to the bucket's owner. */
     public Blob create(UUID callerId, UUID bucketId, NewBlob request) {
         if (request.schemaId() == null || request.schemaId().isBlank()) {
             throw ValidationException.of("/schemaId", "schemaId is required");
@@ -56,7 +60,10 @@ public final class Blobs {
         var derived = TitleAndPreview.of(schema.version().document(), data);
         String text = json.writeValueAsString(data);
         return jdbi.inTransaction(h -> {
-            var bucket = buckets.requireWritable(h, callerId, bucketId);
+            var who = Principal.user(callerId);
+            var seen = access.requireWrite(h, who, bucketId, AccessPolicy.Lock.NONE);
+            AccessPolicy.lockTree(h, seen.ownerId(), false);
+            var bucket = access.requireWrite(h, who, bucketId, AccessPolicy.Lock.KEEP);
             var blob = h.createQuery("""
                             insert into blobs (id, owner_id, bucket_id, schema_id, schema_version, title, preview, data, size_bytes)
                             values (:id, :owner, :bucket, :schemaId, :schemaVersion, :title, :preview, cast(:data as jsonb), :size)
@@ -71,8 +78,8 @@ public final class Blobs {
         });
     }
 
-    public Blob get(UUID callerId, UUID blobId) {
-        return jdbi.withHandle(h -> requireVisible(h, callerId, blobId, false));
+    public Blob get(Principal who, UUID blobId) {
+        return jdbi.withHandle(h -> require(h, who, blobId, Access.READ, false));
     }
 
     /**
@@ -83,12 +90,12 @@ public final class Blobs {
     public Blob replace(UUID callerId, UUID blobId, Long expectedVersion, JsonNode data, Integer schemaVersion) {
         // Validation can take a while; it runs before the transaction, so no row lock or pooled
         // connection is held meanwhile. A blob's schema never changes, so the check stays valid.
-        var schema = schemaFor(get(callerId, blobId).schemaId(), schemaVersion);
+        var schema = schemaFor(get(Principal.user(callerId), blobId).schemaId(), schemaVersion);
         var checked = checkedData(schema, data);
         var derived = TitleAndPreview.of(schema.version().document(), checked);
         String text = json.writeValueAsString(checked);
         return jdbi.inTransaction(h -> {
-            var current = requireVisible(h, callerId, blobId, true);
+            var current = lockForWrite(h, callerId, blobId);
             if (expectedVersion != null && current.version() != expectedVersion) {
                 throw new PreconditionFailedException("blob " + blobId + " is at version " + current.version()
                         + ", not " + expectedVersion + "; reload it and apply the change again");
@@ -110,7 +117,7 @@ public final class Blobs {
     /** Deletes a blob; with {@code expectedVersion} only if it is still at that version. */
     public void delete(UUID callerId, UUID blobId, Long expectedVersion) {
         jdbi.useTransaction(h -> {
-            var current = requireVisible(h, callerId, blobId, true);
+            var current = lockForWrite(h, callerId, blobId);
             if (expectedVersion != null && current.version() != expectedVersion) {
                 throw new PreconditionFailedException("blob " + blobId + " is at version " + current.version()
                         + ", not " + expectedVersion);
@@ -121,9 +128,9 @@ public final class Blobs {
     }
 
     /** The blobs directly in a bucket, oldest first, without their content. */
-    public Page<BlobSummary> list(UUID callerId, UUID bucketId, PageRequest page) {
+    public Page<BlobSummary> list(Principal who, UUID bucketId, PageRequest page) {
         return jdbi.withHandle(h -> {
-            buckets.requireReadable(h, callerId, bucketId);
+            access.requireRead(h, who, bucketId, AccessPolicy.Lock.NONE);
             var rows = h.createQuery("""
                             select id, bucket_id, schema_id, schema_version, version, title, preview, created_at, updated_at
                             from blobs where bucket_id = :bucket and id > :after
@@ -166,17 +173,35 @@ public final class Blobs {
         return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
-    private Blob requireVisible(Handle h, UUID callerId, UUID blobId, boolean lock) {
-        return h.createQuery("select " + COLUMNS + " from blobs where id = :id and owner_id = :owner" + (lock ? " for update" : ""))
-                .bind("id", blobId).bind("owner", callerId)
-                .map(this::blob).findOne()
-                .orElseThrow(() -> new NotFoundException("there is no blob " + blobId));
+    /**
+     * The blob, locked for a change by the caller: first the owner's tree lock (shared), then the
+     * row, the order bucket moves and deletes take them in too.
+     */
+    private Blob lockForWrite(Handle h, UUID callerId, UUID blobId) {
+        var who = Principal.user(callerId);
+        AccessPolicy.lockTree(h, require(h, who, blobId, Access.WRITE, false).ownerId(), false);
+        return require(h, who, blobId, Access.WRITE, true);
+    }
+
+    /** The blob if {@code who} has {@code needed} access to its bucket: else 404 when invisible, 403 when read-only. */
+    private Blob require(Handle h, Principal who, UUID blobId, Access needed, boolean lock) {
+        var blob = h.createQuery("select " + COLUMNS + " from blobs where id = :id" + (lock ? " for update" : ""))
+                .bind("id", blobId)
+                .map(this::blob).findOne().orElse(null);
+        var granted = blob == null ? null : access.find(h, who, blob.bucketId(), AccessPolicy.Lock.NONE);
+        if (granted == null) {
+            throw new NotFoundException("there is no blob " + blobId);
+        }
+        if (!granted.access().atLeast(needed)) {
+            throw new ForbiddenException("blob " + blobId + " is shared with you read-only");
+        }
+        return blob;
     }
 
     private void append(Handle h, EventType type, Blob blob, UUID actorId) {
         var data = JsonNodeFactory.instance.objectNode().put("title", blob.title()).put("preview", blob.preview());
         events.append(h, new EventLog.Change(type, blob.schemaId(), blob.ownerId(), actorId, blob.bucketId(), blob.id(),
-                blob.schemaId(), blob.schemaVersion(), blob.version(), data));
+                blob.schemaId(), blob.schemaVersion(), blob.version(), data, access.audience(h, blob.bucketId())));
     }
 
     private Blob blob(ResultSet rs, StatementContext ctx) throws SQLException {

@@ -12,76 +12,104 @@ import studio.reyna.core.event.EventType;
 import studio.reyna.core.page.Page;
 import studio.reyna.core.page.PageRequest;
 import studio.reyna.core.problem.ConflictException;
-import studio.reyna.core.problem.NotFoundException;
+import studio.reyna.core.problem.ForbiddenException;
 import studio.reyna.core.problem.ValidationException;
 import studio.reyna.db.SqlErrors;
 import studio.reyna.events.EventLog;
+import studio.reyna.state.access.Access;
+import studio.reyna.state.access.AccessPolicy;
+import studio.reyna.state.access.Principal;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Nested buckets. A caller sees only the buckets they own; anything else answers as if it did not
- * exist (404), so ids of other people's buckets reveal nothing.
+ * Nested buckets. Who may see and change which bucket is decided by {@link AccessPolicy}: the
+ * owner, the users a bucket above is shared with, the holders of a public link. Anything else
+ * answers as if it did not exist (404), so ids of other people's buckets reveal nothing.
  */
 public final class Buckets {
     private static final String COLUMNS = "id, owner_id, parent_id, name, created_at, updated_at";
 
     private final Jdbi jdbi;
+    private final AccessPolicy access;
     private final EventLog events;
     private final Ids ids;
 
-    public Buckets(Jdbi jdbi, EventLog events, Ids ids) {
+    public Buckets(Jdbi jdbi, AccessPolicy access, EventLog events, Ids ids) {
         this.jdbi = jdbi;
+        this.access = access;
         this.events = events;
         this.ids = ids;
     }
 
+    /**
+     * Creates a bucket: at the caller's top level, or inside {@code parentId} when the caller may
+     * write there. A bucket made inside someone else's shared bucket belongs to that bucket's owner.
+     */
     public Bucket create(UUID callerId, String name, UUID parentId) {
         String cleanName = checkName(name);
         return jdbi.inTransaction(h -> {
-            if (parentId != null && findOwned(h, callerId, parentId, Lock.KEEP) == null) {
-                throw ValidationException.of("/parentId", "there is no bucket " + parentId);
+            // The owner's tree lock (shared) before any row lock: the order moves and deletes take them in.
+            UUID owner = parentId == null ? callerId : writableParent(h, callerId, parentId, AccessPolicy.Lock.NONE).ownerId();
+            AccessPolicy.lockTree(h, owner, false);
+            if (parentId != null) {
+                writableParent(h, callerId, parentId, AccessPolicy.Lock.KEEP);
             }
+            UUID finalOwner = owner;
             var bucket = insertOrConflict(() -> h.createQuery("insert into buckets (id, owner_id, parent_id, name) "
                             + "values (:id, :owner, :parent, :name) returning " + COLUMNS)
-                    .bind("id", ids.next()).bind("owner", callerId).bind("parent", parentId).bind("name", cleanName)
+                    .bind("id", ids.next()).bind("owner", finalOwner).bind("parent", parentId).bind("name", cleanName)
                     .map(Buckets::bucket).one(), cleanName);
-            append(h, EventType.BUCKET_CREATED, bucket, callerId, null);
+            append(h, EventType.BUCKET_CREATED, bucket, callerId, null, access.audience(h, bucket.id()));
             return bucket;
         });
     }
 
-    public Bucket get(UUID callerId, UUID bucketId) {
-        return jdbi.withHandle(h -> requireOwned(h, callerId, bucketId, Lock.NONE));
+    public Bucket get(Principal who, UUID bucketId) {
+        return jdbi.withHandle(h -> access.requireRead(h, who, bucketId, AccessPolicy.Lock.NONE));
     }
 
-    /** The caller's buckets directly under {@code parentId} (top level when null), oldest first. */
-    public Page<Bucket> children(UUID callerId, UUID parentId, PageRequest page) {
+    /**
+     * The buckets directly under {@code parentId}, oldest first; with no parent, the caller's own
+     * top-level buckets (what others share with them is listed by the shares).
+     */
+    public Page<Bucket> children(Principal who, UUID parentId, PageRequest page) {
         return jdbi.withHandle(h -> {
             if (parentId != null) {
-                requireOwned(h, callerId, parentId, Lock.NONE);
+                access.requireRead(h, who, parentId, AccessPolicy.Lock.NONE);
+            } else if (who.isLink()) {
+                throw ValidationException.of("/parentId", "parentId is required");
             }
-            String parentCondition = parentId == null ? "parent_id is null" : "parent_id = :parent";
-            var rows = h.createQuery("select " + COLUMNS + " from buckets where owner_id = :owner and " + parentCondition
+            String condition = parentId == null ? "owner_id = :owner and parent_id is null" : "parent_id = :parent";
+            var rows = h.createQuery("select " + COLUMNS + " from buckets where " + condition
                             + " and id > :after order by id limit :limit")
-                    .bind("owner", callerId).bind("parent", parentId)
+                    .bind("owner", who.userId()).bind("parent", parentId)
                     .bind("after", page.afterIdOrStart()).bind("limit", page.limit() + 1)
                     .map(Buckets::bucket).list();
             return page.page(rows, b -> b.id().toString());
         });
     }
 
+    /**
+     * Renames or moves a bucket. Its owner may; so may a user with a write share on a bucket above
+     * it, within that owner's buckets. Only the owner moves a bucket to the top level.
+     */
     public Bucket update(UUID callerId, UUID bucketId, BucketPatch patch) {
         String newName = patch.name() == null ? null : checkName(patch.name());
+        var who = Principal.user(callerId);
         return jdbi.inTransaction(h -> {
-            if (patch.move()) {
-                lockTree(h, callerId);
-            }
-            var current = requireOwned(h, callerId, bucketId, Lock.CHANGE);
+            // Moves change who sees what: they take the owner's tree lock before reading anything.
+            var seen = access.requireChange(h, who, bucketId, AccessPolicy.Lock.NONE);
+            AccessPolicy.lockTree(h, seen.ownerId(), patch.move());
+            var current = access.requireChange(h, who, bucketId, AccessPolicy.Lock.CHANGE);
             UUID parent = patch.move() ? patch.parentId() : current.parentId();
+            if (patch.move() && parent == null && !current.ownerId().equals(callerId)) {
+                throw new ForbiddenException("only the owner can move bucket " + bucketId + " to the top level");
+            }
             if (patch.move() && parent != null) {
-                if (findOwned(h, callerId, parent, Lock.KEEP) == null) {
-                    throw ValidationException.of("/parentId", "there is no bucket " + parent);
+                var target = writableParent(h, callerId, parent, AccessPolicy.Lock.KEEP);
+                if (!target.ownerId().equals(current.ownerId())) {
+                    throw ValidationException.of("/parentId", "a bucket moves only among its owner's buckets");
                 }
                 if (isInSubtree(h, bucketId, parent)) {
                     throw ValidationException.of("/parentId", "a bucket cannot be moved into itself or one of its descendants");
@@ -97,7 +125,9 @@ public final class Buckets {
             if (moved) {
                 data.put("previousParentId", current.parentId() == null ? null : current.parentId().toString());
             }
-            append(h, moved ? EventType.BUCKET_MOVED : EventType.BUCKET_UPDATED, updated, callerId, data);
+            // Those who could see it only where it was learn nothing of where it went.
+            append(h, moved ? EventType.BUCKET_MOVED : EventType.BUCKET_UPDATED, updated, callerId, data,
+                    access.audience(h, bucketId));
             return updated;
         });
     }
@@ -109,9 +139,11 @@ public final class Buckets {
     public void delete(UUID callerId, UUID bucketId, boolean recursive) {
         try {
             jdbi.useTransaction(h -> {
+                var who = Principal.user(callerId);
                 // The subtree must not change while it is read and deleted: moves take the same lock.
-                lockTree(h, callerId);
-                var bucket = requireOwned(h, callerId, bucketId, Lock.CHANGE);
+                var seen = access.requireChange(h, who, bucketId, AccessPolicy.Lock.NONE);
+                AccessPolicy.lockTree(h, seen.ownerId(), true);
+                var bucket = access.requireChange(h, who, bucketId, AccessPolicy.Lock.CHANGE);
                 List<Bucket> subtree = h.createQuery("""
                                 with recursive tree as (
                                     select id from buckets where id = :root
@@ -132,14 +164,16 @@ public final class Buckets {
                     throw new ConflictException("bucket " + bucketId + " is not empty (" + (subtree.size() - 1)
                             + " buckets, " + blobs.size() + " blobs directly or below); delete with ?recursive=true");
                 }
+                var audiences = access.audiences(h, bucketId, subtree);
                 h.createUpdate("delete from blobs where bucket_id = any(:ids)").bind("ids", ids.toArray(UUID[]::new)).execute();
                 h.createUpdate("delete from buckets where id = any(:ids)").bind("ids", ids.toArray(UUID[]::new)).execute();
                 for (var blob : blobs) {
                     events.append(h, new EventLog.Change(EventType.BLOB_DELETED, blob.schemaId(), bucket.ownerId(), callerId,
-                            blob.bucketId(), blob.id(), blob.schemaId(), blob.schemaVersion(), blob.version(), null));
+                            blob.bucketId(), blob.id(), blob.schemaId(), blob.schemaVersion(), blob.version(), null,
+                            audiences.get(blob.bucketId())));
                 }
                 for (var gone : subtree) {
-                    append(h, EventType.BUCKET_DELETED, gone, callerId, null);
+                    append(h, EventType.BUCKET_DELETED, gone, callerId, null, audiences.get(gone.id()));
                 }
             });
         } catch (RuntimeException e) {
@@ -150,61 +184,27 @@ public final class Buckets {
         }
     }
 
-    /** The bucket if the caller may write into it, kept from a concurrent delete until commit; else 404. */
-    public Bucket requireWritable(Handle h, UUID callerId, UUID bucketId) {
-        return requireOwned(h, callerId, bucketId, Lock.KEEP);
-    }
-
-    /** The bucket if the caller may read it; else 404. */
-    public Bucket requireReadable(Handle h, UUID callerId, UUID bucketId) {
-        return requireOwned(h, callerId, bucketId, Lock.NONE);
+    /** A bucket named as a parent in a request body: 422 at /parentId when invisible, 403 when read-only. */
+    private Bucket writableParent(Handle h, UUID callerId, UUID parentId, AccessPolicy.Lock lock) {
+        var parent = access.find(h, Principal.user(callerId), parentId, lock);
+        if (parent == null) {
+            throw ValidationException.of("/parentId", "there is no bucket " + parentId);
+        }
+        if (!parent.access().atLeast(Access.WRITE)) {
+            throw new ForbiddenException("bucket " + parentId + " is shared with you read-only");
+        }
+        return parent.bucket();
     }
 
     private record DeletedBlob(UUID id, UUID bucketId, String schemaId, int schemaVersion, long version) {
     }
 
-    private void append(Handle h, EventType type, Bucket bucket, UUID actorId, ObjectNode extra) {
+    private void append(Handle h, EventType type, Bucket bucket, UUID actorId, ObjectNode extra, List<UUID> audience) {
         ObjectNode data = extra == null ? JsonNodeFactory.instance.objectNode() : extra;
         data.put("name", bucket.name());
         data.put("parentId", bucket.parentId() == null ? null : bucket.parentId().toString());
         events.append(h, new EventLog.Change(type, bucket.id().toString(), bucket.ownerId(), actorId, bucket.id(), null,
-                null, null, null, data));
-    }
-
-    /** How a read of a bucket row locks it until the transaction ends. */
-    private enum Lock {
-        NONE(""),
-        /** Enough to keep the row from being deleted (blobs and sub-buckets being added to it). */
-        KEEP(" for key share"),
-        /** For changing or deleting the row itself. */
-        CHANGE(" for update");
-
-        private final String sql;
-
-        Lock(String sql) {
-            this.sql = sql;
-        }
-    }
-
-    private static Bucket requireOwned(Handle h, UUID callerId, UUID bucketId, Lock lock) {
-        var bucket = findOwned(h, callerId, bucketId, lock);
-        if (bucket == null) {
-            throw new NotFoundException("there is no bucket " + bucketId);
-        }
-        return bucket;
-    }
-
-    private static Bucket findOwned(Handle h, UUID callerId, UUID bucketId, Lock lock) {
-        return h.createQuery("select " + COLUMNS + " from buckets where id = :id and owner_id = :owner" + lock.sql)
-                .bind("id", bucketId).bind("owner", callerId).map(Buckets::bucket).findOne().orElse(null);
-    }
-
-    /**
-     * Serialises changes to the shape of one owner's tree (moves, deletes): two crossing moves
-     * cannot build a cycle, and a delete cannot take a bucket that was just moved out of its subtree.
-     */
-    private static void lockTree(Handle h, UUID ownerId) {
-        h.execute("select pg_advisory_xact_lock(hashtextextended(cast(? as text), 17))", ownerId);
+                null, null, null, data, audience));
     }
 
     /** True when {@code candidate} is {@code root} or lies below it. */

@@ -12,6 +12,7 @@ import studio.reyna.core.problem.NotFoundException;
 import studio.reyna.core.problem.PreconditionFailedException;
 import studio.reyna.core.problem.ValidationException;
 import studio.reyna.state.StateFixture;
+import studio.reyna.state.access.Principal;
 
 class BlobsTest {
     private final StateFixture state = new StateFixture();
@@ -41,7 +42,7 @@ class BlobsTest {
             }
             assertThat(won).isEqualTo(1);
         }
-        assertThat(blobs.get(owner, blob.id()).version()).isEqualTo(2);
+        assertThat(blobs.get(Principal.user(owner), blob.id()).version()).isEqualTo(2);
     }
 
     @Test
@@ -65,11 +66,11 @@ class BlobsTest {
         for (int i = 0; i < 3; i++) {
             blobs.create(owner, bucket.id(), new NewBlob(schema, null, StateFixture.json("{\"title\":\"n" + i + "\"}")));
         }
-        var page = blobs.list(owner, bucket.id(), PageRequest.first(2));
+        var page = blobs.list(Principal.user(owner), bucket.id(), PageRequest.first(2));
         assertThat(page.items()).extracting(BlobSummary::title).containsExactly("n0", "n1");
-        assertThat(blobs.list(owner, bucket.id(), PageRequest.parse("2", page.nextCursor())).items())
+        assertThat(blobs.list(Principal.user(owner), bucket.id(), PageRequest.parse("2", page.nextCursor())).items())
                 .extracting(BlobSummary::title).containsExactly("n2");
-        assertThatThrownBy(() -> blobs.list(state.newUser(), bucket.id(), PageRequest.first(2)))
+        assertThatThrownBy(() -> blobs.list(Principal.user(state.newUser()), bucket.id(), PageRequest.first(2)))
                 .isInstanceOf(NotFoundException.class);
     }
 
@@ -84,8 +85,8 @@ class BlobsTest {
                 .isInstanceOf(ValidationException.class);
         assertThatThrownBy(() -> blobs.create(owner, UUID.randomUUID(), new NewBlob(schema, null, StateFixture.json("{\"title\":\"x\"}"))))
                 .isInstanceOf(NotFoundException.class);
-        assertThat(blobs.list(owner, bucket.id(), PageRequest.first(5)).items()).isEmpty();
+        assertThat(blobs.list(Principal.user(owner), bucket.id(), PageRequest.first(5)).items()).isEmpty();
         state.events.assignPositions(100_000);
-        assertThat(state.events.readOwned(owner, 0, 100)).extracting(e -> e.type()).doesNotContain("blob.created");
+        assertThat(state.events.readVisible(owner, 0, 100)).extracting(e -> e.type()).doesNotContain("blob.created");
     }
 }

@@ -14,6 +14,7 @@ import studio.reyna.core.problem.ConflictException;
 import studio.reyna.core.problem.NotFoundException;
 import studio.reyna.core.problem.ValidationException;
 import studio.reyna.state.StateFixture;
+import studio.reyna.state.access.Principal;
 import studio.reyna.state.blob.NewBlob;
 
 class BucketsTest {
@@ -27,12 +28,12 @@ class BucketsTest {
         for (int i = 0; i < 5; i++) {
             buckets.create(owner, "Child " + i, root.id());
         }
-        var first = buckets.children(owner, root.id(), PageRequest.first(3));
+        var first = buckets.children(Principal.user(owner), root.id(), PageRequest.first(3));
         assertThat(first.items()).extracting(Bucket::name).containsExactly("Child 0", "Child 1", "Child 2");
-        var second = buckets.children(owner, root.id(), PageRequest.parse("3", first.nextCursor()));
+        var second = buckets.children(Principal.user(owner), root.id(), PageRequest.parse("3", first.nextCursor()));
         assertThat(second.items()).extracting(Bucket::name).containsExactly("Child 3", "Child 4");
         assertThat(second.nextCursor()).isNull();
-        assertThat(buckets.children(owner, null, PageRequest.first(10)).items()).extracting(Bucket::name).containsExactly("Root");
+        assertThat(buckets.children(Principal.user(owner), null, PageRequest.first(10)).items()).extracting(Bucket::name).containsExactly("Root");
     }
 
     @Test
@@ -81,8 +82,8 @@ class BucketsTest {
                     }
                 }
                 assertThat(refused).as("exactly one of two crossing moves is refused").isEqualTo(1);
-                var movedA = buckets.get(owner, a.id());
-                var movedB = buckets.get(owner, b.id());
+                var movedA = buckets.get(Principal.user(owner), a.id());
+                var movedB = buckets.get(Principal.user(owner), b.id());
                 assertThat(movedA.parentId() == null || movedB.parentId() == null).isTrue();
             }
         }
@@ -115,7 +116,7 @@ class BucketsTest {
                     moved = false;
                 }
                 if (moved) {
-                    assertThat(buckets.get(owner, child.id()).parentId()).as("round %d", round).isNull();
+                    assertThat(buckets.get(Principal.user(owner), child.id()).parentId()).as("round %d", round).isNull();
                 }
             }
         }
@@ -136,11 +137,11 @@ class BucketsTest {
         buckets.delete(owner, root.id(), true);
 
         for (var gone : new Bucket[] {root, child, grandchild}) {
-            assertThatThrownBy(() -> buckets.get(owner, gone.id())).isInstanceOf(NotFoundException.class);
+            assertThatThrownBy(() -> buckets.get(Principal.user(owner), gone.id())).isInstanceOf(NotFoundException.class);
         }
-        assertThat(state.blobs.get(owner, kept.id()).title()).isEqualTo("kept");
+        assertThat(state.blobs.get(Principal.user(owner), kept.id()).title()).isEqualTo("kept");
         state.events.assignPositions(100_000);
-        assertThat(state.events.readOwned(owner, 0, 100)).extracting(e -> e.type())
+        assertThat(state.events.readVisible(owner, 0, 100)).extracting(e -> e.type())
                 .containsSubsequence("blob.deleted", "bucket.deleted", "bucket.deleted", "bucket.deleted");
     }
 
@@ -149,12 +150,12 @@ class BucketsTest {
         UUID owner = state.newUser();
         UUID stranger = state.newUser();
         var bucket = buckets.create(owner, "Mine", null);
-        assertThatThrownBy(() -> buckets.get(stranger, bucket.id())).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> buckets.get(Principal.user(stranger), bucket.id())).isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> buckets.update(stranger, bucket.id(), new BucketPatch("x", false, null)))
                 .isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> buckets.delete(stranger, bucket.id(), true)).isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> buckets.create(stranger, "Inside", bucket.id())).isInstanceOf(ValidationException.class);
-        assertThatThrownBy(() -> buckets.children(stranger, bucket.id(), PageRequest.first(5))).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> buckets.children(Principal.user(stranger), bucket.id(), PageRequest.first(5))).isInstanceOf(NotFoundException.class);
         var own = buckets.create(stranger, "Own", null);
         assertThatThrownBy(() -> buckets.update(stranger, own.id(), new BucketPatch(null, true, bucket.id())))
                 .isInstanceOf(ValidationException.class);
