@@ -112,6 +112,34 @@ class MultiNodeTest {
     }
 
     @Test
+    void a_share_revoked_through_one_node_stops_delivery_to_a_socket_on_another() {
+        var a = node("nats://127.0.0.1:4222");
+        var b = node("nats://127.0.0.1:4222");
+        var apiA = new Api(a.port());
+        var apiB = new Api(b.port());
+        var owner = owner(apiA);
+        var sharee = apiB.register("sharee");
+        var shared = apiA.post("/api/v1/buckets/" + owner.bucket() + "/shares", owner.token(),
+                Map.of("email", sharee.at("/user/email").asString(), "access", "read"));
+        assertThat(shared.status()).as(shared.text()).isEqualTo(201);
+
+        try (var socket = WsClient.signedIn(b.port(), sharee.get("accessToken").asString())) {
+            socket.send(Api.JSON.createObjectNode().put("type", "subscribe").put("id", "s").put("bucketId", owner.bucket()));
+            socket.expect("subscribed");
+            String before = write(apiA, owner, "before the revoke");
+            assertThat(receive(socket, 1)).containsExactly(before);
+
+            var revoked = apiA.call("DELETE", "/api/v1/buckets/" + owner.bucket() + "/shares/" + sharee.at("/user/id").asString(),
+                    owner.token(), null, null, Map.of());
+            assertThat(revoked.status()).isEqualTo(204);
+            assertThat(socket.expect("event").at("/event/type").asString()).isEqualTo("share.revoked");
+            write(apiA, owner, "after the revoke");
+            write(apiB, owner, "after the revoke, through the sharee's node");
+            assertThat(socket.next(Duration.ofSeconds(1))).as("nothing after the revoke, within a second or later").isNull();
+        }
+    }
+
+    @Test
     void writes_go_on_while_nats_is_down_and_every_event_arrives_once_when_it_returns() throws Exception {
         try (var nats = NatsServerProcess.start(java.nio.file.Files.createDirectories(temp.resolve("nats")))) {
             var a = node(nats.url());

@@ -148,6 +148,67 @@ class RealtimeTest {
         }
     }
 
+    /** Shares Ann's bucket with a new user; returns that user's session. */
+    private JsonNode shareWithNewUser(String bucketId, String access) {
+        var sharee = api.register("sharee-live");
+        var response = api.post("/api/v1/buckets/" + bucketId + "/shares", token,
+                Map.of("email", sharee.at("/user/email").asString(), "access", access));
+        assertThat(response.status()).as(response.text()).isEqualTo(201);
+        return sharee;
+    }
+
+    @Test
+    void a_sharee_hears_changes_in_the_shared_subtree_until_the_share_is_revoked() {
+        String shared = createBucket("Shared " + UUID.randomUUID(), null);
+        String inside = createBucket("Inside", shared);
+        var bob = shareWithNewUser(shared, "read");
+        String bobToken = bob.get("accessToken").asString();
+        String bobId = bob.at("/user/id").asString();
+        try (var socket = WsClient.signedIn(port, bobToken)) {
+            socket.send(message("subscribe").put("id", "all"));
+            socket.expect("subscribed");
+            createBlob(bucket, "not shared");
+            String seen = createBlob(inside, "shared");
+            var event = socket.expect("event");
+            assertThat(event.at("/event/blobId").asString()).isEqualTo(seen);
+            assertThat(event.at("/event/audience").isMissingNode()).as("who else sees it stays private").isTrue();
+
+            assertThat(api.call("DELETE", "/api/v1/buckets/" + shared + "/shares/" + bobId, token, null, null, Map.of())
+                    .status()).isEqualTo(204);
+            assertThat(socket.expect("event").at("/event/type").asString()).isEqualTo("share.revoked");
+            String after = createBlob(inside, "after the revoke");
+            assertThat(socket.next(Duration.ofMillis(700))).as("nothing after the revoke").isNull();
+            assertThat(api.get("/api/v1/blobs/" + after, bobToken).status()).isEqualTo(404);
+            assertThat(api.get("/api/v1/blobs/" + seen, bobToken).status()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void moved_out_of_a_shared_bucket_a_bucket_is_gone_for_the_sharee_and_resume_replays_what_was_shared() {
+        String shared = createBucket("Shared " + UUID.randomUUID(), null);
+        String inside = createBucket("Inside", shared);
+        var bob = shareWithNewUser(shared, "write");
+        String bobToken = bob.get("accessToken").asString();
+        long cursor;
+        try (var socket = WsClient.signedIn(port, bobToken)) {
+            socket.send(message("subscribe").put("id", "s").put("bucketId", shared));
+            cursor = socket.expect("subscribed").get("cursor").asLong();
+        }
+        String before = createBlob(inside, "before the move");
+        var moved = api.call("PATCH", "/api/v1/buckets/" + inside, token, "application/json",
+                "{\"parentId\":\"" + bucket + "\"}", Map.of());
+        assertThat(moved.status()).as(moved.text()).isEqualTo(200);
+        String after = createBlob(inside, "after the move");
+        try (var socket = WsClient.signedIn(port, bobToken)) {
+            socket.send(message("subscribe").put("id", "s").put("since", cursor));
+            socket.expect("subscribed");
+            assertThat(socket.expect("event").at("/event/blobId").asString()).isEqualTo(before);
+            assertThat(socket.next(Duration.ofMillis(700))).as("neither the move nor what came after").isNull();
+        }
+        assertThat(api.get("/api/v1/buckets/" + inside, bobToken).status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/blobs/" + after, bobToken).status()).isEqualTo(404);
+    }
+
     @Test
     void a_socket_that_does_not_authenticate_in_time_is_closed() {
         try (var socket = new WsClient(port)) {
