@@ -117,7 +117,7 @@ final class Studio implements AutoCloseable {
 
             var events = new EventLog(jdbi, ids, clock, json);
             var schemas = new Schemas(jdbi, events, ids, json);
-            var access = new AccessPolicy();
+            var access = new AccessPolicy(Duration.ofMinutes(5), 100_000);
             var buckets = new Buckets(jdbi, access, events, ids);
             var blobs = new Blobs(jdbi, access, schemas, events, ids, json);
             var shares = new Shares(jdbi, access, events);
@@ -134,6 +134,9 @@ final class Studio implements AutoCloseable {
             opened.push(relay);
             var hub = new RealtimeHub(bus, events, tree, json, metrics);
             opened.push(hub);
+            // Access decisions cached on this node are forgotten when any node changes shares or the tree.
+            opened.push(bus.subscribe("share.>", access::changed));
+            opened.push(bus.subscribe("bucket.>", access::changed));
 
             var accessTokens = AccessTokens.load(jdbi, config.auth().jwtKey(), clock, config.auth().accessTokenLifetime());
             var accounts = new Accounts(jdbi, accessTokens, ids, clock, config.auth().refreshTokenLifetime());

@@ -128,11 +128,16 @@ class MultiNodeTest {
             socket.expect("subscribed");
             String before = write(apiA, owner, "before the revoke");
             assertThat(receive(socket, 1)).containsExactly(before);
+            String shareeToken = sharee.get("accessToken").asString();
+            // Read through the sharee's node, so that node remembers the decision.
+            assertThat(apiB.get("/api/v1/blobs/" + before, shareeToken).status()).isEqualTo(200);
 
             var revoked = apiA.call("DELETE", "/api/v1/buckets/" + owner.bucket() + "/shares/" + sharee.at("/user/id").asString(),
                     owner.token(), null, null, Map.of());
             assertThat(revoked.status()).isEqualTo(204);
             assertThat(socket.expect("event").at("/event/type").asString()).isEqualTo("share.revoked");
+            await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> apiB.get("/api/v1/blobs/" + before, shareeToken).status() == 404);
             write(apiA, owner, "after the revoke");
             write(apiB, owner, "after the revoke, through the sharee's node");
             assertThat(socket.next(Duration.ofSeconds(1))).as("nothing after the revoke, within a second or later").isNull();

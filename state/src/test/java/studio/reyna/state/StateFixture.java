@@ -24,7 +24,7 @@ public final class StateFixture {
     public final Ids ids = new Ids(Clock.systemUTC());
     public final EventLog events = new EventLog(jdbi, ids, Clock.systemUTC(), JSON);
     public final Schemas schemas = new Schemas(jdbi, events, ids, JSON);
-    public final AccessPolicy access = new AccessPolicy();
+    public final AccessPolicy access = new AccessPolicy(java.time.Duration.ofMinutes(5), 10_000);
     public final Buckets buckets = new Buckets(jdbi, access, events, ids);
     public final Blobs blobs = new Blobs(jdbi, access, schemas, events, ids, JSON);
     public final Shares shares = new Shares(jdbi, access, events);

@@ -1,5 +1,8 @@
 package studio.reyna.state.access;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -9,6 +12,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
+import studio.reyna.core.event.Event;
+import studio.reyna.core.event.EventType;
 import studio.reyna.core.problem.ForbiddenException;
 import studio.reyna.core.problem.NotFoundException;
 import studio.reyna.state.bucket.Bucket;
@@ -23,11 +28,39 @@ import studio.reyna.state.bucket.Bucket;
  * principal may not see answers 404, exactly like an id that does not exist; what it may see but
  * not change answers 403.
  *
- * <p>Decisions are read from the database on every request, in the request's transaction, so a
- * revoked share or a bucket moved out of a shared subtree takes effect at once on every node.
+ * <p>Decisions (not the buckets themselves) are cached for reads, for five minutes at most; every
+ * change of shares or of the tree forgets them, at once on the node that made it and through the
+ * bus on every other ({@link #changed}), so a revoke takes effect everywhere within the bus's
+ * delivery time. Reads that lock rows — every write — decide from the database, never from the
+ * cache.
  */
 public final class AccessPolicy {
     private static final String COLUMNS = "b.id, b.owner_id, b.parent_id, b.name, b.created_at, b.updated_at";
+    private static final Set<String> CHANGES_OF_ACCESS = Set.of(
+            EventType.SHARE_CHANGED.typeName(), EventType.SHARE_REVOKED.typeName(),
+            EventType.BUCKET_MOVED.typeName(), EventType.BUCKET_DELETED.typeName());
+
+    /** Granted decisions only: an absent entry means "ask the database", never "no access". */
+    private final Cache<Decision, Granted> decisions;
+
+    private record Decision(Principal who, UUID bucketId) {
+    }
+
+    public AccessPolicy(Duration remember, int maxDecisions) {
+        this.decisions = Caffeine.newBuilder().expireAfterWrite(remember).maximumSize(maxDecisions).build();
+    }
+
+    /** Forgets every cached decision: the shares or the shape of the tree changed. */
+    public void forgetDecisions() {
+        decisions.invalidateAll();
+    }
+
+    /** Forgets cached decisions when {@code event} (from any node) changed who may see what. */
+    public void changed(Event event) {
+        if (CHANGES_OF_ACCESS.contains(event.type())) {
+            forgetDecisions();
+        }
+    }
 
     /** How reading a bucket row locks it until the transaction ends. */
     public enum Lock {
@@ -54,6 +87,23 @@ public final class AccessPolicy {
 
     /** The bucket and the principal's access to it; null when it does not exist or the principal may not see it. */
     public Granted find(Handle h, Principal who, UUID bucketId, Lock lock) {
+        if (lock == Lock.NONE) {
+            var known = decisions.getIfPresent(new Decision(who, bucketId));
+            if (known != null) {
+                // The decision is remembered; the bucket is read afresh (it may have been renamed).
+                var bucket = h.createQuery("select " + COLUMNS + " from buckets b where b.id = :id")
+                        .bind("id", bucketId).map(AccessPolicy::bucket).findOne().orElse(null);
+                return bucket == null ? null : new Granted(bucket, known.access(), known.mayChangeItself());
+            }
+        }
+        var granted = decide(h, who, bucketId, lock);
+        if (granted != null) {
+            decisions.put(new Decision(who, bucketId), granted);
+        }
+        return granted;
+    }
+
+    private Granted decide(Handle h, Principal who, UUID bucketId, Lock lock) {
         var row = h.createQuery("""
                         with recursive up as (
                             select id, parent_id, 0 as depth from buckets where id = :id
@@ -68,9 +118,7 @@ public final class AccessPolicy {
                         from buckets b where b.id = :id""".formatted(COLUMNS) + lock.sql)
                 .bind("id", bucketId).bind("user", who.userId()).bind("linkRoot", who.linkRoot())
                 .map((rs, ctx) -> {
-                    var bucket = new Bucket(rs.getObject("id", UUID.class), rs.getObject("owner_id", UUID.class),
-                            rs.getObject("parent_id", UUID.class), rs.getString("name"),
-                            rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
+                    var bucket = bucket(rs, ctx);
                     if (who.isLink()) {
                         return new Granted(bucket, rs.getBoolean("linked") ? Access.READ : Access.NONE, false);
                     }
@@ -83,6 +131,13 @@ public final class AccessPolicy {
                 })
                 .findOne().orElse(null);
         return row == null || row.access() == Access.NONE ? null : row;
+    }
+
+    private static Bucket bucket(java.sql.ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx)
+            throws java.sql.SQLException {
+        return new Bucket(rs.getObject("id", UUID.class), rs.getObject("owner_id", UUID.class),
+                rs.getObject("parent_id", UUID.class), rs.getString("name"),
+                rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
     }
 
     /** The bucket if the principal may see it; else 404. */

@@ -188,7 +188,8 @@ public final class Blobs {
         var blob = h.createQuery("select " + COLUMNS + " from blobs where id = :id" + (lock ? " for update" : ""))
                 .bind("id", blobId)
                 .map(this::blob).findOne().orElse(null);
-        var granted = blob == null ? null : access.find(h, who, blob.bucketId(), AccessPolicy.Lock.NONE);
+        var granted = blob == null ? null
+                : access.find(h, who, blob.bucketId(), lock ? AccessPolicy.Lock.KEEP : AccessPolicy.Lock.NONE);
         if (granted == null) {
             throw new NotFoundException("there is no blob " + blobId);
         }

@@ -97,7 +97,7 @@ public final class Buckets {
     public Bucket update(UUID callerId, UUID bucketId, BucketPatch patch) {
         String newName = patch.name() == null ? null : checkName(patch.name());
         var who = Principal.user(callerId);
-        return jdbi.inTransaction(h -> {
+        var result = jdbi.inTransaction(h -> {
             // Moves change who sees what: they take the owner's tree lock before reading anything.
             var seen = access.requireChange(h, who, bucketId, AccessPolicy.Lock.NONE);
             AccessPolicy.lockTree(h, seen.ownerId(), patch.move());
@@ -130,6 +130,11 @@ public final class Buckets {
                     access.audience(h, bucketId));
             return updated;
         });
+        if (patch.move()) {
+            // Other nodes forget theirs when the bucket.moved event reaches them.
+            access.forgetDecisions();
+        }
+        return result;
     }
 
     /**
@@ -176,6 +181,7 @@ public final class Buckets {
                     append(h, EventType.BUCKET_DELETED, gone, callerId, null, audiences.get(gone.id()));
                 }
             });
+            access.forgetDecisions();
         } catch (RuntimeException e) {
             if (SqlErrors.isForeignKeyViolation(e)) {
                 throw new ConflictException("bucket " + bucketId + " changed while it was being deleted; try again");

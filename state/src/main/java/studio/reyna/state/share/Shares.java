@@ -46,7 +46,7 @@ public final class Shares {
         if (email == null || email.isBlank()) {
             throw ValidationException.of("/email", "email is required");
         }
-        return jdbi.inTransaction(h -> {
+        var shared = jdbi.inTransaction(h -> {
             var bucket = ownedAndLocked(h, callerId, bucketId);
             UUID userId = h.createQuery("select id from users where lower(email) = :email")
                     .bind("email", email.strip().toLowerCase(Locale.ROOT)).mapTo(UUID.class).findOne()
@@ -64,6 +64,8 @@ public final class Shares {
             append(h, EventType.SHARE_CHANGED, bucket, callerId, share);
             return new Shared(share, created);
         });
+        access.forgetDecisions();
+        return shared;
     }
 
     /** Who {@code bucketId} itself is shared with (shares on buckets above it are theirs to list). */
@@ -84,6 +86,8 @@ public final class Shares {
                     .bind("bucket", bucketId).bind("user", userId).execute();
             append(h, EventType.SHARE_REVOKED, bucket, callerId, share);
         });
+        // Other nodes forget theirs when the share.revoked event reaches them.
+        access.forgetDecisions();
     }
 
     /** The buckets others shared with the caller, oldest share first. */

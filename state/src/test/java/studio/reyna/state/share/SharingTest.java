@@ -16,6 +16,7 @@ import studio.reyna.core.problem.ForbiddenException;
 import studio.reyna.core.problem.NotFoundException;
 import studio.reyna.core.problem.ValidationException;
 import studio.reyna.state.StateFixture;
+import studio.reyna.state.access.AccessPolicy;
 import studio.reyna.state.access.Principal;
 import studio.reyna.state.blob.NewBlob;
 import studio.reyna.state.bucket.BucketPatch;
@@ -207,5 +208,29 @@ class SharingTest {
         assertThatThrownBy(() -> state.links.create(owner, shared, Instant.now().minusSeconds(1)))
                 .isInstanceOf(ValidationException.class);
         assertThatThrownBy(() -> state.links.resolve("x".repeat(500))).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
+    void another_node_reads_from_its_remembered_decisions_until_the_event_of_a_revoke_reaches_it() {
+        // A second node: its own access policy and services, on the same database.
+        var otherAccess = new AccessPolicy(java.time.Duration.ofMinutes(5), 1000);
+        var otherBuckets = new studio.reyna.state.bucket.Buckets(state.jdbi, otherAccess, state.events, state.ids);
+        var otherBlobs = new studio.reyna.state.blob.Blobs(state.jdbi, otherAccess, state.schemas, state.events, state.ids,
+                StateFixture.JSON);
+        assertThat(otherBuckets.get(Principal.user(reader), inside).name()).isEqualTo("Inside");
+
+        long before = now();
+        state.shares.revoke(owner, shared, reader);
+        state.shares.revoke(owner, shared, writer);
+        assertThatThrownBy(() -> state.buckets.get(Principal.user(reader), inside))
+                .as("the node that revoked forgets at once").isInstanceOf(NotFoundException.class);
+        assertThat(otherBuckets.get(Principal.user(reader), inside).name())
+                .as("a read on the other node, before the event reaches it").isEqualTo("Inside");
+        assertThatThrownBy(() -> otherBlobs.create(writer, inside, new NewBlob(schema, null, StateFixture.json("{\"title\":\"x\"}"))))
+                .as("writes never trust a remembered decision").isInstanceOf(NotFoundException.class);
+
+        state.events.assignPositions(10_000);
+        state.events.readVisible(owner, before, 100).forEach(otherAccess::changed);
+        assertThatThrownBy(() -> otherBuckets.get(Principal.user(reader), inside)).isInstanceOf(NotFoundException.class);
     }
 }
