@@ -90,7 +90,7 @@ public final class Shares {
         access.forgetDecisions();
     }
 
-    /** The buckets others shared with the caller, oldest share first. */
+    /** The buckets others shared with the caller, in the order of the buckets' ids (their creation). */
     public Page<SharedBucket> sharedWith(UUID callerId, PageRequest page) {
         return jdbi.withHandle(h -> {
             var rows = h.createQuery("""
