@@ -194,11 +194,17 @@ public final class JsonBody {
         if (text == null) {
             return null;
         }
+        java.time.OffsetDateTime parsed;
         try {
-            return java.time.OffsetDateTime.parse(text).toInstant();
+            parsed = java.time.OffsetDateTime.parse(text);
         } catch (java.time.format.DateTimeParseException e) {
             throw ValidationException.of("/" + name, name + " must be a date-time such as 2027-01-31T12:00:00Z");
         }
+        // RFC 3339 has four-digit years, and PostgreSQL stores none past 294276.
+        if (parsed.getYear() < 1 || parsed.getYear() > 9999) {
+            throw ValidationException.of("/" + name, name + " must be a date-time between the years 1 and 9999");
+        }
+        return parsed.toInstant();
     }
 
     /** A whole-number member; null when absent or null. */

@@ -64,9 +64,11 @@ public final class ShareRoutes {
     }
 
     private void createLink(Context ctx) {
-        var body = bodies.read(ctx);
         var bucketId = JsonBody.pathId(ctx, "bucketId", "bucket");
-        var link = links.create(Caller.id(ctx), bucketId, body.instant("expiresAt"));
+        // The body is optional: a link without one never expires.
+        boolean noBody = ctx.contentLength() <= 0 && ctx.contentType() == null;
+        var expiresAt = noBody ? null : bodies.read(ctx).instant("expiresAt");
+        var link = links.create(Caller.id(ctx), bucketId, expiresAt);
         Responses.created(ctx, "/api/v1/buckets/" + bucketId + "/links/" + link.id(), view(link));
     }
 
