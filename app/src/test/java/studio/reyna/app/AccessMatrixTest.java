@@ -274,6 +274,12 @@ class AccessMatrixTest {
                         "200 200 200 | 200 200 404 | 200 200 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
                 user("PUT", "/api/v1/blobs/{blobId}").body("{\"data\":{\"title\":\"Changed\"}}").header("If-Match", "\"1\"").expect(
                         "200 200 200 | 403 403 404 | 200 200 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
+                // A target the caller cannot see is a field that names nothing: 422, as for buckets.
+                user("PATCH", "/api/v1/blobs/{blobId}").variant("move into a sibling").body("{\"bucketId\":\"${sibling}\"}").expect(
+                        "200 200 200 | 403 403 404 | 422 200 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
+                user("PATCH", "/api/v1/blobs/{blobId}").variant("move under an unshared bucket")
+                        .body("{\"bucketId\":\"${unsharedBucket}\"}").expect(
+                        "200 200 200 | 403 403 404 | 422 422 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
                 user("DELETE", "/api/v1/blobs/{blobId}").header("If-Match", "\"1\"").expect(
                         "204 204 204 | 403 403 404 | 204 204 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
 

@@ -258,6 +258,23 @@ class ApiScenariosTest {
                 call("refuses a delete based on a stale version", a, "DELETE", "/api/v1/blobs/${blob}")
                         .header("If-Match", "\"3\"").status(412),
                 call("answers 404 for deleting another user's blob", a, "DELETE", "/api/v1/blobs/${bobBlob}").status(404),
+                call("moves a blob to another bucket", a, "PATCH", "/api/v1/blobs/${blob}", "{\"bucketId\":\"${child}\"}")
+                        .responseHeader("ETag", "\"2\"").json("/bucketId", "${child}").json("/version", "2")
+                        .json("/title", "First note").events("blob.moved"),
+                call("refuses a move based on a stale version", a, "PATCH", "/api/v1/blobs/${blob}",
+                        "{\"bucketId\":\"${child}\"}").header("If-Match", "\"7\"").status(412),
+                call("refuses a move without a target bucket", a, "PATCH", "/api/v1/blobs/${blob}", "{}")
+                        .status(422).json("/errors/0/pointer", "/bucketId"),
+                call("refuses a move into a bucket the caller cannot see", a, "PATCH", "/api/v1/blobs/${blob}",
+                        "{\"bucketId\":\"${bobBucket}\"}").status(422).json("/errors/0/pointer", "/bucketId"),
+                call("answers 404 for moving another user's blob", a, "PATCH", "/api/v1/blobs/${bobBlob}",
+                        "{\"bucketId\":\"${bucket}\"}").status(404),
+                call("refuses to move a blob without signing in", anon, "PATCH", "/api/v1/blobs/${blob}",
+                        "{\"bucketId\":\"${child}\"}").status(401),
+                call("refuses a move body that is not JSON", a, "PATCH", "/api/v1/blobs/${blob}", "{bucketId").status(400),
+                call("refuses a move body that is not sent as JSON", a, "PATCH", "/api/v1/blobs/${blob}", "bucketId=x")
+                        .contentType("application/x-www-form-urlencoded").status(415),
+                call("refuses a move body over the size limit", a, "PATCH", "/api/v1/blobs/${blob}", tooLarge).status(413),
 
                 // Sharing a bucket with a user
                 call("shares a bucket with another user", a, "POST", "/api/v1/buckets/${bucket}/shares",
@@ -350,6 +367,10 @@ class ApiScenariosTest {
                 call("refuses to delete a blob shared read-only", b, "DELETE", "/api/v1/blobs/${sharedReadBlob}").status(403),
                 call("deletes a blob shared for writing", b, "DELETE", "/api/v1/blobs/${sharedWriteBlob}")
                         .status(204).events("blob.deleted"),
+                call("refuses to move a blob shared read-only", b, "PATCH", "/api/v1/blobs/${sharedReadBlob}",
+                        "{\"bucketId\":\"${sharedReadChild}\"}").status(403),
+                call("moves a blob within a bucket shared for writing", b, "PATCH", "/api/v1/blobs/${sharedWriteBlob}",
+                        "{\"bucketId\":\"${sharedWriteChild}\"}").json("/bucketId", "${sharedWriteChild}").events("blob.moved"),
                 call("refuses to rename a bucket shared read-only", b, "PATCH", "/api/v1/buckets/${sharedReadChild}",
                         "{\"name\":\"Mine\"}").status(403),
                 call("refuses to rename the very bucket that was shared, even for writing", b, "PATCH",

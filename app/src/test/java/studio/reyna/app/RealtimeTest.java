@@ -210,6 +210,26 @@ class RealtimeTest {
     }
 
     @Test
+    void a_blob_moved_out_of_a_shared_bucket_is_gone_for_the_sharee_with_no_event_about_it() {
+        String shared = createBucket("Shared " + UUID.randomUUID(), null);
+        var bob = shareWithNewUser(shared, "read");
+        String bobToken = bob.get("accessToken").asString();
+        String blob = createBlob(shared, "leaving");
+        try (var socket = WsClient.signedIn(port, bobToken)) {
+            socket.send(message("subscribe").put("id", "all"));
+            socket.expect("subscribed");
+            assertThat(api.get("/api/v1/blobs/" + blob, bobToken).status()).isEqualTo(200);
+            var moved = api.call("PATCH", "/api/v1/blobs/" + blob, token, "application/json",
+                    "{\"bucketId\":\"" + bucket + "\"}", Map.of());
+            assertThat(moved.status()).as(moved.text()).isEqualTo(200);
+            assertThat(api.call("PUT", "/api/v1/blobs/" + blob, token, "application/json",
+                    "{\"data\":{\"title\":\"elsewhere\"}}", Map.of("If-Match", "*")).status()).isEqualTo(200);
+            assertThat(socket.next(Duration.ofMillis(700))).as("neither the move nor the change after it").isNull();
+            assertThat(api.get("/api/v1/blobs/" + blob, bobToken).status()).isEqualTo(404);
+        }
+    }
+
+    @Test
     void a_socket_that_does_not_authenticate_in_time_is_closed() {
         try (var socket = new WsClient(port)) {
             assertThat(socket.closeCode(Duration.ofSeconds(10))).isEqualTo(4002);

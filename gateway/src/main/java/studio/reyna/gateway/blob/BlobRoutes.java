@@ -24,6 +24,7 @@ public final class BlobRoutes {
         routes.post("/api/v1/buckets/{bucketId}/blobs", this::create);
         routes.get("/api/v1/blobs/{blobId}", this::get);
         routes.put("/api/v1/blobs/{blobId}", this::replace);
+        routes.patch("/api/v1/blobs/{blobId}", this::move);
         routes.delete("/api/v1/blobs/{blobId}", this::delete);
     }
 
@@ -47,6 +48,13 @@ public final class BlobRoutes {
         Long expected = Responses.ifMatch(ctx, true);
         var body = bodies.read(ctx);
         respond(ctx, blobs.replace(caller, blobId, expected, body.node("data"), body.integer("schemaVersion")));
+    }
+
+    /** {@code PATCH {bucketId}}: moves the blob; {@code If-Match} is optional, as for a delete. */
+    private void move(Context ctx) {
+        var body = bodies.read(ctx);
+        respond(ctx, blobs.move(Caller.id(ctx), JsonBody.pathId(ctx, "blobId", "blob"), Responses.ifMatch(ctx, false),
+                body.uuid("bucketId")));
     }
 
     private void delete(Context ctx) {

@@ -114,6 +114,48 @@ public final class Blobs {
         });
     }
 
+    /**
+     * Moves a blob to another bucket of the same owner that the caller may write to (with
+     * {@code expectedVersion}, only if the blob is still at that version). Its version goes up; its
+     * event goes to whoever may see the new bucket, so a blob moved out of a shared bucket is gone
+     * for that bucket's sharees, with no hint of where it went.
+     */
+    public Blob move(UUID callerId, UUID blobId, Long expectedVersion, UUID targetBucketId) {
+        if (targetBucketId == null) {
+            throw ValidationException.of("/bucketId", "bucketId is required");
+        }
+        return jdbi.inTransaction(h -> {
+            var current = lockForWrite(h, callerId, blobId);
+            if (expectedVersion != null && current.version() != expectedVersion) {
+                throw new PreconditionFailedException("blob " + blobId + " is at version " + current.version()
+                        + ", not " + expectedVersion + "; reload it and move it again");
+            }
+            var target = access.find(h, Principal.user(callerId), targetBucketId, AccessPolicy.Lock.KEEP);
+            if (target == null) {
+                throw ValidationException.of("/bucketId", "there is no bucket " + targetBucketId);
+            }
+            if (!target.access().atLeast(Access.WRITE)) {
+                throw new ForbiddenException("bucket " + targetBucketId + " is shared with you read-only");
+            }
+            if (!target.bucket().ownerId().equals(current.ownerId())) {
+                throw ValidationException.of("/bucketId", "a blob moves only among its owner's buckets");
+            }
+            if (current.bucketId().equals(targetBucketId)) {
+                return current;
+            }
+            var moved = h.createQuery("update blobs set bucket_id = :bucket, version = version + 1, updated_at = now()"
+                            + " where id = :id returning " + COLUMNS)
+                    .bind("bucket", targetBucketId).bind("id", blobId)
+                    .map(this::blob).one();
+            var data = JsonNodeFactory.instance.objectNode().put("title", moved.title()).put("preview", moved.preview())
+                    .put("previousBucketId", current.bucketId().toString());
+            events.append(h, new EventLog.Change(EventType.BLOB_MOVED, moved.schemaId(), moved.ownerId(), callerId,
+                    moved.bucketId(), moved.id(), moved.schemaId(), moved.schemaVersion(), moved.version(), data,
+                    access.audience(h, moved.bucketId())));
+            return moved;
+        });
+    }
+
     /** Deletes a blob; with {@code expectedVersion} only if it is still at that version. */
     public void delete(UUID callerId, UUID blobId, Long expectedVersion) {
         jdbi.useTransaction(h -> {

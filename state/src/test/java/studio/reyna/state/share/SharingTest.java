@@ -233,4 +233,30 @@ class SharingTest {
         state.events.readVisible(owner, before, 100).forEach(otherAccess::changed);
         assertThatThrownBy(() -> otherBuckets.get(Principal.user(reader), inside)).isInstanceOf(NotFoundException.class);
     }
+
+    @Test
+    void a_blob_moved_out_of_a_shared_bucket_is_gone_for_its_sharees_and_so_are_its_later_events() {
+        UUID blob = note(owner, inside, "travelling");
+        var sub = state.buckets.create(owner, "Sub", inside);
+        var within = state.blobs.move(writer, blob, null, sub.id());
+        assertThat(within.bucketId()).isEqualTo(sub.id());
+        assertThat(within.version()).isEqualTo(2);
+        assertThatThrownBy(() -> state.blobs.move(reader, blob, null, inside)).isInstanceOf(ForbiddenException.class);
+        assertThatThrownBy(() -> state.blobs.move(writer, blob, null, outside))
+                .as("a bucket the sharee cannot see").isInstanceOf(ValidationException.class);
+        var own = state.buckets.create(writer, "Writer's", null);
+        assertThatThrownBy(() -> state.blobs.move(writer, blob, null, own.id()))
+                .as("another owner's bucket").isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> state.blobs.move(owner, blob, 1L, inside))
+                .isInstanceOf(studio.reyna.core.problem.PreconditionFailedException.class);
+
+        long before = now();
+        state.blobs.move(owner, blob, 2L, outside);
+        state.blobs.replace(owner, blob, null, StateFixture.json("{\"title\":\"changed where it went\"}"), null);
+        for (UUID sharee : List.of(reader, writer)) {
+            assertThatThrownBy(() -> state.blobs.get(Principal.user(sharee), blob)).isInstanceOf(NotFoundException.class);
+            assertThat(seen(sharee, before)).isEmpty();
+        }
+        assertThat(seen(owner, before)).containsExactly("blob.moved travelling", "blob.updated changed where it went");
+    }
 }
