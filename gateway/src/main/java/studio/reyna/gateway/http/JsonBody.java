@@ -43,7 +43,9 @@ public final class JsonBody {
         }
         long declared = ctx.contentLength();
         if (declared > maxBytes) {
-            discardModestRest(ctx.bodyInputStream());
+            if (declared - maxBytes <= discardable(maxBytes)) {
+                discardRest(ctx.bodyInputStream(), discardable(maxBytes));
+            }
             throw tooLarge(maxBytes);
         }
         byte[] bytes = readAtMost(ctx.bodyInputStream(), maxBytes);
@@ -103,7 +105,7 @@ public final class JsonBody {
         try (in) {
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
             if (bytes.length > maxBytes) {
-                discardModestRest(in);
+                discardRest(in, discardable(maxBytes));
                 throw tooLarge(maxBytes);
             }
             return bytes;
@@ -113,24 +115,26 @@ public final class JsonBody {
     }
 
     /**
-     * Reads and drops what is left of a refused body when that is modest (up to 1 MiB), so the
-     * connection stays usable and the client reads the 413: a server that closes a connection with
-     * unread bytes resets it, and a client still sending may lose the answer. Larger rests are left
-     * unread; the connection is then closed after the answer.
+     * How much of a refused body is read and dropped: as much again as the limit, at least 1 MiB.
+     * A server that closes a connection with unread bytes resets it, and a client still sending
+     * its body may then lose the 413 it was answered; read to the end, the connection stays usable
+     * and the answer arrives. A body beyond that is left unread, and the connection is closed.
      */
-    private static void discardModestRest(InputStream in) {
+    private static long discardable(long maxBytes) {
+        return Math.max(1 << 20, maxBytes);
+    }
+
+    private static void discardRest(InputStream in, long atMost) {
         try {
             long skipped = 0;
             byte[] sink = new byte[8192];
-            for (int n; skipped <= DISCARD_LIMIT && (n = in.read(sink)) > 0; ) {
+            for (int n; skipped <= atMost && (n = in.read(sink)) > 0; ) {
                 skipped += n;
             }
         } catch (IOException e) {
             // The client went away; nothing to answer.
         }
     }
-
-    private static final long DISCARD_LIMIT = 1 << 20;
 
     private static PayloadTooLargeException tooLarge(long maxBytes) {
         return new PayloadTooLargeException("the body is larger than the limit of " + maxBytes + " bytes");
