@@ -35,6 +35,17 @@ final class HttpConnection implements AutoCloseable {
                 + "\r\nAuthorization: Bearer " + token
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
+        return exchange(head, body);
+    }
+
+    /** GETs {@code path}; returns the status. Reconnects once if the connection was closed. */
+    int get(String path, String token) throws IOException {
+        byte[] head = ("GET " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
+                + "\r\nAuthorization: Bearer " + token + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        return exchange(head, new byte[0]);
+    }
+
+    private int exchange(byte[] head, byte[] body) throws IOException {
         for (int attempt = 0; ; attempt++) {
             boolean fresh = socket == null;
             try {

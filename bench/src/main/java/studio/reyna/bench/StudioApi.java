@@ -52,6 +52,13 @@ final class StudioApi {
         return post("/api/v1/buckets", token, JSON.createObjectNode().put("name", name), 201).path("id").asString();
     }
 
+    /** Creates one blob; returns its id. */
+    String createBlob(String token, String bucketId, String schemaId, String title) throws IOException, InterruptedException {
+        var body = JSON.createObjectNode().put("schemaId", schemaId);
+        body.putObject("data").put("title", title);
+        return post("/api/v1/buckets/" + bucketId + "/blobs", token, body, 201).path("id").asString();
+    }
+
     URI base() {
         return base;
     }

@@ -3,6 +3,7 @@ package studio.reyna.state.blob;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementContext;
@@ -33,6 +34,9 @@ public final class Blobs {
     private static final String COLUMNS = """
             id, owner_id, bucket_id, schema_id, schema_version, version, title, preview,
             data::text as data, derived::text as derived, created_at, updated_at""";
+
+    /** An id no bucket has (UUIDs of buckets are version 7; this is the nil UUID). */
+    private static final UUID NOTHING = new UUID(0, 0);
 
     private final Jdbi jdbi;
     private final AccessPolicy access;
@@ -226,19 +230,29 @@ public final class Blobs {
     }
 
     /** The blob if {@code who} has {@code needed} access to its bucket: else 404 when invisible, 403 when read-only. */
+    /**
+     * An invisible blob must take as long to refuse as an id of nothing, or its existence would show
+     * in the timing: a missing blob is decided on too (for a bucket that does not exist), and the
+     * row's JSON is parsed only once the caller may see it.
+     */
     private Blob require(Handle h, Principal who, UUID blobId, Access needed, boolean lock) {
-        var blob = h.createQuery("select " + COLUMNS + " from blobs where id = :id" + (lock ? " for update" : ""))
+        var row = h.createQuery("select " + COLUMNS + " from blobs where id = :id" + (lock ? " for update" : ""))
                 .bind("id", blobId)
-                .map(this::blob).findOne().orElse(null);
-        var granted = blob == null ? null
-                : access.find(h, who, blob.bucketId(), lock ? AccessPolicy.Lock.KEEP : AccessPolicy.Lock.NONE);
-        if (granted == null) {
+                .map((rs, ctx) -> new Row(rs.getObject("bucket_id", UUID.class), parsedLater(rs)))
+                .findOne().orElse(null);
+        var granted = access.find(h, who, row == null ? NOTHING : row.bucketId(),
+                lock ? AccessPolicy.Lock.KEEP : AccessPolicy.Lock.NONE);
+        if (row == null || granted == null) {
             throw new NotFoundException("there is no blob " + blobId);
         }
         if (!granted.access().atLeast(needed)) {
             throw new ForbiddenException("blob " + blobId + " is shared with you read-only");
         }
-        return blob;
+        return row.blob().get();
+    }
+
+    /** A blob row read for a decision: its bucket, and the blob itself, parsed only when asked for. */
+    private record Row(UUID bucketId, Supplier<Blob> blob) {
     }
 
     private void append(Handle h, EventType type, Blob blob, UUID actorId) {
@@ -248,9 +262,24 @@ public final class Blobs {
     }
 
     private Blob blob(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new Blob(rs.getObject("id", UUID.class), rs.getObject("owner_id", UUID.class), rs.getObject("bucket_id", UUID.class),
-                rs.getString("schema_id"), rs.getInt("schema_version"), rs.getLong("version"), rs.getString("title"),
-                rs.getString("preview"), json.readTree(rs.getString("data")), json.readTree(rs.getString("derived")),
-                rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
+        return parsedLater(rs).get();
+    }
+
+    /** Reads a row's columns now; parses its JSON when the supplier is called. */
+    private Supplier<Blob> parsedLater(ResultSet rs) throws SQLException {
+        UUID id = rs.getObject("id", UUID.class);
+        UUID owner = rs.getObject("owner_id", UUID.class);
+        UUID bucket = rs.getObject("bucket_id", UUID.class);
+        String schemaId = rs.getString("schema_id");
+        int schemaVersion = rs.getInt("schema_version");
+        long version = rs.getLong("version");
+        String title = rs.getString("title");
+        String preview = rs.getString("preview");
+        String data = rs.getString("data");
+        String derived = rs.getString("derived");
+        var created = rs.getTimestamp("created_at").toInstant();
+        var updated = rs.getTimestamp("updated_at").toInstant();
+        return () -> new Blob(id, owner, bucket, schemaId, schemaVersion, version, title, preview, json.readTree(data),
+                json.readTree(derived), created, updated);
     }
 }
