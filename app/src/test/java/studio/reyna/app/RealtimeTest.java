@@ -230,6 +230,22 @@ class RealtimeTest {
     }
 
     @Test
+    void an_unsubscribe_sent_right_after_its_subscribe_ends_it() {
+        try (var socket = WsClient.signedIn(port, token)) {
+            socket.send(message("subscribe").put("id", "brief").put("bucketId", bucket));
+            socket.send(message("unsubscribe").put("id", "brief"));
+            var seen = new ArrayList<String>();
+            for (var m = socket.next(Duration.ofSeconds(2)); m != null && !m.path("type").asString().equals("unsubscribed");
+                 m = socket.next(Duration.ofSeconds(2))) {
+                seen.add(m.path("type").asString());
+            }
+            assertThat(seen).doesNotContain("event");
+            createBlob(bucket, "after the unsubscribe");
+            assertThat(socket.next(Duration.ofMillis(700))).as("nothing for an ended subscription").isNull();
+        }
+    }
+
+    @Test
     void a_socket_that_does_not_authenticate_in_time_is_closed() {
         try (var socket = new WsClient(port)) {
             assertThat(socket.closeCode(Duration.ofSeconds(10))).isEqualTo(4002);

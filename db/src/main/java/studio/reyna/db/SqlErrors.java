@@ -25,7 +25,8 @@ public final class SqlErrors {
                 return true;
             }
         }
-        return hasState(error, "40001") || hasState(error, "40P01");
+        // Serialization failure, deadlock, and a lock not obtained within lock_timeout.
+        return hasState(error, "40001") || hasState(error, "40P01") || hasState(error, "55P03");
     }
 
     private static boolean hasState(Throwable error, String sqlState) {

@@ -80,9 +80,15 @@ public final class EventLog {
 
     /** Positioned events that {@code userId} may see (see {@link Event#isFor}) after {@code afterCursor}, in order. */
     public List<Event> readVisible(UUID userId, long afterCursor, int limit) {
-        return jdbi.withHandle(h -> h.createQuery("select " + COLUMNS + " from events"
-                        + " where (owner_id = :user or audience @> array[cast(:user as uuid)])"
-                        + " and position > :after order by position limit :limit")
+        // Two ordered, limited halves (own events by the owner index, the rest by the audience
+        // index) rather than one OR that no index can walk in order.
+        return jdbi.withHandle(h -> h.createQuery("select * from ("
+                        + "(select " + COLUMNS + " from events where owner_id = :user and position > :after"
+                        + " order by position limit :limit)"
+                        + " union all "
+                        + "(select " + COLUMNS + " from events where audience @> array[cast(:user as uuid)]"
+                        + " and owner_id <> :user and position > :after order by position limit :limit)"
+                        + ") visible order by position limit :limit")
                 .bind("user", userId)
                 .bind("after", afterCursor)
                 .bind("limit", limit)

@@ -16,7 +16,8 @@ public interface EventBus extends AutoCloseable {
     /**
      * Publishes one committed event (its {@code cursor} set). Publishing the same event id again is
      * harmless: subscribers receive it once. Throws {@link BusUnavailableException} when the bus
-     * cannot take it now; the caller keeps the event and tries again later.
+     * cannot take it now; the caller keeps the event and tries again later; throws
+     * {@link UnpublishableEventException} when it never will.
      */
     void publish(Event event);
 

@@ -177,6 +177,9 @@ public final class NatsEventBus implements EventBus {
             // IllegalStateException: disconnected (nothing is buffered while reconnecting) or closed.
             throw new BusUnavailableException("NATS at " + displayUrl + " did not take event " + event.id()
                     + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            // The client refuses a message over the server's maximum payload, now and always.
+            throw new UnpublishableEventException("NATS will never take event " + event.id() + ": " + e.getMessage(), e);
         }
     }
 

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import studio.reyna.events.EventLog;
 import studio.reyna.events.bus.BusUnavailableException;
+import studio.reyna.events.bus.UnpublishableEventException;
 import studio.reyna.events.bus.EventBus;
 
 /**
@@ -49,6 +50,7 @@ public final class Relay implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean leader = new AtomicBoolean();
     private final Counter published;
+    private final Counter unpublishable;
     /** Age of the oldest event not yet published, as of the leader's last look (0 on followers). */
     private final AtomicLong lagMillis = new AtomicLong();
     private Thread thread;
@@ -63,6 +65,8 @@ public final class Relay implements AutoCloseable {
         this.idleWait = idleWait;
         this.published = Counter.builder("reyna.events.published")
                 .description("events this node's relay published to the bus").register(metrics);
+        this.unpublishable = Counter.builder("reyna.events.unpublishable")
+                .description("events the bus can never take (too large), skipped; the event log keeps them").register(metrics);
         Gauge.builder("reyna.relay.lag", lagMillis, lag -> lag.get() / 1000.0).baseUnit("seconds")
                 .description("age of the oldest committed event not yet published to the bus").register(metrics);
         Gauge.builder("reyna.relay.leader", leader, l -> l.get() ? 1 : 0)
@@ -191,8 +195,14 @@ public final class Relay implements AutoCloseable {
         int count = 0;
         try {
             for (var event : events.readAll(from, BATCH)) {
-                bus.publish(event);
-                published.increment();
+                try {
+                    bus.publish(event);
+                    published.increment();
+                } catch (UnpublishableEventException e) {
+                    // Retrying would hold up every later event, on every node, for ever.
+                    log.error("skipping event {} at position {}: {}", event.id(), event.cursor(), e.getMessage());
+                    unpublishable.increment();
+                }
                 last = event.cursor();
                 count++;
             }

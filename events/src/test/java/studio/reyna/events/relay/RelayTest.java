@@ -149,9 +149,25 @@ class RelayTest {
         assertThat(log.readVisible(owner, 0, 10)).extracting(Event::cursor).containsExactly(2L);
     }
 
-    /** Records published events; while {@code down}, refuses them as a bus without a connection would. */
+    @Test
+    void skips_an_event_the_bus_can_never_take_and_publishes_the_ones_after_it() {
+        relay();
+        UUID owner = UUID.randomUUID();
+        UUID poison = write(owner);
+        bus.refused.add(poison);
+        UUID after = write(owner);
+        await().atMost(Duration.ofSeconds(10)).until(() -> bus.ids().contains(after));
+        assertThat(bus.ids()).doesNotContain(poison);
+        assertThat(metrics.get("reyna.events.unpublishable").counter().count()).isEqualTo(1.0);
+    }
+
+    /**
+     * Records published events; while {@code down}, refuses them as a bus without a connection would;
+     * the events in {@code refused} it can never take.
+     */
     static final class RecordingBus implements EventBus {
         final AtomicBoolean down = new AtomicBoolean();
+        final java.util.Set<UUID> refused = ConcurrentHashMap.newKeySet();
         private final Map<UUID, Event> byId = new ConcurrentHashMap<>();
         private final List<Event> published = new CopyOnWriteArrayList<>();
 
@@ -159,6 +175,9 @@ class RelayTest {
         public void publish(Event event) {
             if (down.get()) {
                 throw new BusUnavailableException("switched off by the test", null);
+            }
+            if (refused.contains(event.id())) {
+                throw new studio.reyna.events.bus.UnpublishableEventException("too large for this test's bus", null);
             }
             if (byId.putIfAbsent(event.id(), event) == null) {
                 published.add(event);

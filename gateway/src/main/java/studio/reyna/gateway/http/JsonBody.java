@@ -43,7 +43,9 @@ public final class JsonBody {
         }
         long declared = ctx.contentLength();
         if (declared > maxBytes) {
-            if (declared - maxBytes <= discardable(maxBytes)) {
+            // A client that waits for "100 Continue" has sent nothing yet: it gets the 413 instead.
+            boolean waiting = "100-continue".equalsIgnoreCase(ctx.header("Expect"));
+            if (!waiting && declared - maxBytes <= discardable(maxBytes)) {
                 discardRest(ctx.bodyInputStream(), discardable(maxBytes));
             }
             throw tooLarge(maxBytes);

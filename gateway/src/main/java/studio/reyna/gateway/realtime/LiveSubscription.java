@@ -22,6 +22,7 @@ final class LiveSubscription {
     private long lastCursor;
     private boolean live;
     private boolean overflowed;
+    private boolean ended;
     private final ArrayDeque<Event> buffer = new ArrayDeque<>();
 
     LiveSubscription(String id, UUID bucketId, String schemaId, long since) {
@@ -66,8 +67,26 @@ final class LiveSubscription {
         return true;
     }
 
+    /**
+     * Ends the subscription: {@code then} runs under its lock (the {@code unsubscribed} answer), and
+     * nothing is sent for it afterwards.
+     */
+    synchronized void end(Runnable then) {
+        ended = true;
+        buffer.clear();
+        then.run();
+    }
+
+    /** Runs {@code action} under the subscription's lock unless it has ended; false when it has. */
+    synchronized boolean ifActive(Runnable action) {
+        if (!ended) {
+            action.run();
+        }
+        return !ended;
+    }
+
     private void deliver(Event event, Consumer<Event> send) {
-        if (event.cursor() > lastCursor) {
+        if (!ended && event.cursor() > lastCursor) {
             lastCursor = event.cursor();
             send.accept(event);
         }

@@ -11,8 +11,8 @@ import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServlet;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
@@ -58,11 +58,11 @@ public final class RealtimeEndpoint implements Socket.Events, AutoCloseable {
     private final Problems problems;
     private final Settings settings;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger upgrading = new java.util.concurrent.atomic.AtomicInteger();
     private final Counter refused;
     private final Counter droppedTooSlow;
     private final Counter droppedSilent;
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("ws-timers").daemon().factory());
+    private final ScheduledExecutorService timers = timers();
 
     public RealtimeEndpoint(RealtimeHub hub, AccessTokens tokens, Buckets buckets, ObjectMapper json, Settings settings,
                             MeterRegistry metrics) {
@@ -80,6 +80,13 @@ public final class RealtimeEndpoint implements Socket.Events, AutoCloseable {
         this.droppedSilent = dropped(metrics, "silent");
         long ping = settings.pingInterval().toMillis();
         timers.scheduleAtFixedRate(this::heartbeat, ping, ping, TimeUnit.MILLISECONDS);
+    }
+
+    /** One timer thread; a cancelled timer (a socket that closed) is dropped at once, not kept until it was due. */
+    private static ScheduledExecutorService timers() {
+        var timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("ws-timers").daemon().factory());
+        timers.setRemoveOnCancelPolicy(true);
+        return timers;
     }
 
     private static Counter dropped(MeterRegistry metrics, String reason) {
@@ -111,15 +118,20 @@ public final class RealtimeEndpoint implements Socket.Events, AutoCloseable {
                         "this is the real-time WebSocket; connect with a WebSocket client (see docs/asyncapi.yaml)");
                 return;
             }
-            if (sockets.size() >= settings.maxSockets()) {
-                refused.increment();
-                response.setHeader("Retry-After", "10");
-                problems.write(response, PATH, 503, "unavailable", "Service unavailable",
-                        "this node holds as many WebSockets as it may (" + settings.maxSockets()
-                                + "); try again later, or another node");
-                return;
+            // Upgrades in progress count too, so a burst of them cannot all pass the check at once.
+            try {
+                if (upgrading.incrementAndGet() + sockets.size() > settings.maxSockets()) {
+                    refused.increment();
+                    response.setHeader("Retry-After", "10");
+                    problems.write(response, PATH, 503, "unavailable", "Service unavailable",
+                            "this node holds as many WebSockets as it may (" + settings.maxSockets()
+                                    + "); try again later, or another node");
+                    return;
+                }
+                super.service(request, response);
+            } finally {
+                upgrading.decrementAndGet();
             }
-            super.service(request, response);
         }
     }
 
@@ -201,8 +213,14 @@ public final class RealtimeEndpoint implements Socket.Events, AutoCloseable {
             case "subscribe" -> subscribe(socket, message);
             case "unsubscribe" -> {
                 String id = message.path("id").asString("");
-                socket.subscriptions.remove(id);
-                socket.send(hub.write(hub.message("unsubscribed").put("id", id)));
+                String answer = hub.write(hub.message("unsubscribed").put("id", id));
+                var ended = socket.subscriptions.remove(id);
+                if (ended != null) {
+                    // Under the subscription's lock: after its "subscribed" and events, before nothing of it.
+                    ended.end(() -> socket.send(answer));
+                } else {
+                    socket.send(answer);
+                }
             }
             case "ping" -> socket.send(hub.write(hub.message("pong")));
             default -> error(socket, "bad_message", "unknown message type '" + type + "'", null);
@@ -276,12 +294,15 @@ public final class RealtimeEndpoint implements Socket.Events, AutoCloseable {
         }
         long from = since.isMissingNode() || since.isNull() ? hub.latestCursor() : since.asLong();
         var subscription = new LiveSubscription(id, bucketId, schemaId, from);
+        // Claimed here, on the socket's message thread, so a quick unsubscribe or a second subscribe
+        // with the same id sees it; live events wait in it while the replay runs.
+        socket.subscriptions.put(id, subscription);
         Thread.ofVirtual().name("ws-replay").start(() -> {
             try {
                 hub.subscribe(socket, subscription);
             } catch (RuntimeException e) {
                 log.warn("replaying events for subscription {} failed", id, e);
-                socket.subscriptions.remove(id);
+                socket.subscriptions.remove(id, subscription);
                 error(socket, "unavailable", "the subscription could not be started; try again", id);
             }
         });

@@ -55,6 +55,10 @@ public final class RealtimeHub implements AutoCloseable {
 
     void register(Socket socket) {
         socketsByUser.computeIfAbsent(socket.userId, id -> ConcurrentHashMap.newKeySet()).add(socket);
+        // The socket may have ended while it was being registered: then nothing else removes it.
+        if (!socket.isOpen()) {
+            closed(socket);
+        }
     }
 
     void closed(Socket socket) {
@@ -136,13 +140,17 @@ public final class RealtimeHub implements AutoCloseable {
         if (subscription.lastCursor() > latest || forgotten) {
             // Events after the cursor were deleted (past retention), or the cursor is from the
             // future (the log was reset, or the cursor is not ours): no gap-free replay is possible.
+            socket.subscriptions.remove(subscription.id, subscription);
             socket.send(json.writeValueAsString(message("resync_required").put("sub", subscription.id)));
             return;
         }
-        socket.subscriptions.put(subscription.id, subscription);
-        socket.send(json.writeValueAsString(message("subscribed").put("id", subscription.id)
-                .put("cursor", subscription.lastCursor())));
-        while (socket.isOpen()) {
+        String subscribed = json.writeValueAsString(message("subscribed").put("id", subscription.id)
+                .put("cursor", subscription.lastCursor()));
+        if (!subscription.ifActive(() -> socket.send(subscribed))) {
+            return;
+        }
+        // An unsubscribe during the replay ends it.
+        while (socket.isOpen() && isCurrent(socket, subscription)) {
             var page = events.readVisible(socket.userId, subscription.lastCursor(), REPLAY_PAGE);
             for (Event event : page) {
                 if (matches(subscription, event)) {
@@ -156,10 +164,17 @@ public final class RealtimeHub implements AutoCloseable {
                 break;
             }
         }
+        if (!isCurrent(socket, subscription)) {
+            return;
+        }
         if (!subscription.goLive(e -> socket.send(eventMessage(subscription, e)))) {
-            socket.subscriptions.remove(subscription.id);
+            socket.subscriptions.remove(subscription.id, subscription);
             socket.send(json.writeValueAsString(message("resync_required").put("sub", subscription.id)));
         }
+    }
+
+    private static boolean isCurrent(Socket socket, LiveSubscription subscription) {
+        return socket.subscriptions.get(subscription.id) == subscription;
     }
 
     long latestCursor() {

@@ -219,14 +219,9 @@ public final class Socket implements Session.Listener.AutoDemanding {
 
         @Override
         public void fail(Throwable cause) {
-            log.debug("a frame could not be written; the socket is gone", cause);
-            synchronized (Socket.this) {
-                closing = true;
-                writing = false;
-                outbox = null;
-                closeAfterQueued = 0;
-            }
+            log.debug("a frame could not be written; dropping the connection", cause);
             set(FAILED);
+            disconnect();
         }
     }
 
@@ -306,11 +301,16 @@ public final class Socket implements Session.Listener.AutoDemanding {
     void disconnect() {
         synchronized (this) {
             closing = true;
+            writing = false;
             outbox = null;
             closeAfterQueued = 0;
         }
         cancelTimers();
-        session.disconnect();
+        try {
+            session.disconnect();
+        } catch (RuntimeException e) {
+            log.debug("disconnecting a socket that is already gone", e);
+        }
     }
 
     /** The connection ended (closed by either side, or failed): forget it. Called once per end. */

@@ -65,8 +65,9 @@ public final class ShareRoutes {
 
     private void createLink(Context ctx) {
         var bucketId = JsonBody.pathId(ctx, "bucketId", "bucket");
-        // The body is optional: a link without one never expires.
-        boolean noBody = ctx.contentLength() <= 0 && ctx.contentType() == null;
+        // The body is optional: a link without one never expires. (A chunked body has no length.)
+        boolean noBody = ctx.contentType() == null
+                && (ctx.contentLength() == 0 || (ctx.contentLength() < 0 && ctx.header("Transfer-Encoding") == null));
         var expiresAt = noBody ? null : bodies.read(ctx).instant("expiresAt");
         var link = links.create(Caller.id(ctx), bucketId, expiresAt);
         Responses.created(ctx, "/api/v1/buckets/" + bucketId + "/links/" + link.id(), view(link));

@@ -42,6 +42,12 @@ public final class AccessPolicy {
 
     /** Granted decisions only: an absent entry means "ask the database", never "no access". */
     private final Cache<Decision, Granted> decisions;
+    /**
+     * Counts the times decisions were forgotten. A decision read from the database is remembered only
+     * if none was forgotten meanwhile: a read that saw a share a moment before its revoke must not
+     * put the grant back after the revoke cleared the cache.
+     */
+    private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
 
     private record Decision(Principal who, UUID bucketId) {
     }
@@ -52,6 +58,7 @@ public final class AccessPolicy {
 
     /** Forgets every cached decision: the shares or the shape of the tree changed. */
     public void forgetDecisions() {
+        generation.incrementAndGet();
         decisions.invalidateAll();
     }
 
@@ -96,8 +103,9 @@ public final class AccessPolicy {
                 return bucket == null ? null : new Granted(bucket, known.access(), known.mayChangeItself());
             }
         }
+        long seen = generation.get();
         var granted = decide(h, who, bucketId, lock);
-        if (granted != null) {
+        if (granted != null && generation.get() == seen) {
             decisions.put(new Decision(who, bucketId), granted);
         }
         return granted;
@@ -223,7 +231,13 @@ public final class AccessPolicy {
      * wholly before such a change commits or wholly after.
      */
     public static void lockTree(Handle h, UUID ownerId, boolean exclusive) {
+        // A long recursive delete holds the lock exclusively: writers give up after a few seconds
+        // (503, try again) rather than each holding a pooled connection for as long as it takes.
+        h.execute("set local lock_timeout = '" + LOCK_WAIT.toMillis() + "ms'");
         h.execute("select " + (exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared")
                 + "(hashtextextended(cast(? as text), 17))", ownerId);
     }
+
+    /** How long a write waits for an owner's tree (and, after that, for any row) before giving up. */
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(5);
 }

@@ -10,6 +10,7 @@ import org.jdbi.v3.core.Jdbi;
 import studio.reyna.core.event.EventType;
 import studio.reyna.core.page.Page;
 import studio.reyna.core.page.PageRequest;
+import studio.reyna.core.problem.ConflictException;
 import studio.reyna.core.problem.NotFoundException;
 import studio.reyna.core.problem.ValidationException;
 import studio.reyna.events.EventLog;
@@ -24,6 +25,12 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * lock exclusively, so every write records its audience either wholly before it or wholly after.
  */
 public final class Shares {
+    /**
+     * Every event in a bucket names its sharees (its audience), and the bus carries it to every
+     * node: a bounded audience keeps events small.
+     */
+    static final int MAX_SHARES_PER_BUCKET = 1_000;
+
     private final Jdbi jdbi;
     private final AccessPolicy access;
     private final EventLog events;
@@ -53,6 +60,12 @@ public final class Shares {
                     .orElseThrow(() -> ValidationException.of("/email", "there is no account with this email"));
             if (userId.equals(callerId)) {
                 throw ValidationException.of("/email", "this is your own bucket");
+            }
+            int others = h.createQuery("select count(*) from bucket_shares where bucket_id = :bucket and user_id <> :user")
+                    .bind("bucket", bucketId).bind("user", userId).mapTo(Integer.class).one();
+            if (others >= MAX_SHARES_PER_BUCKET) {
+                throw new ConflictException("bucket " + bucketId + " is shared with " + MAX_SHARES_PER_BUCKET
+                        + " users already, the most one bucket can be; share a bucket above it, or publish a link");
             }
             boolean created = h.createQuery("""
                             insert into bucket_shares (bucket_id, user_id, access) values (:bucket, :user, :access)

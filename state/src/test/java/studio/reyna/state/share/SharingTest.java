@@ -259,4 +259,20 @@ class SharingTest {
         }
         assertThat(seen(owner, before)).containsExactly("blob.moved travelling", "blob.updated changed where it went");
     }
+
+    @Test
+    void a_bucket_is_shared_with_at_most_a_thousand_users_so_its_events_stay_small() {
+        var crowded = state.buckets.create(owner, "Crowded", null);
+        state.jdbi.useHandle(h -> h.execute("""
+                with many as (select gen_random_uuid() as id from generate_series(1, ?))
+                , users as (insert into users (id, email, display_name, password_hash)
+                            select id, id || '@example.org', 'Many', 'x' from many returning id)
+                insert into bucket_shares (bucket_id, user_id, access) select ?, id, 'read' from users""",
+                Shares.MAX_SHARES_PER_BUCKET, crowded.id()));
+        assertThatThrownBy(() -> state.shares.share(owner, crowded.id(), email(stranger), "read"))
+                .isInstanceOf(studio.reyna.core.problem.ConflictException.class).hasMessageContaining("1000 users already");
+        UUID one = state.shares.list(owner, crowded.id()).getFirst().userId();
+        assertThat(state.shares.share(owner, crowded.id(), one + "@example.org", "write").created())
+                .as("changing an existing share is not one more").isFalse();
+    }
 }
