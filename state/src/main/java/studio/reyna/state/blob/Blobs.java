@@ -151,11 +151,8 @@ public final class Blobs {
                             + " where id = :id returning " + COLUMNS)
                     .bind("bucket", targetBucketId).bind("id", blobId)
                     .map(this::blob).one();
-            var data = JsonNodeFactory.instance.objectNode().put("title", moved.title()).put("preview", moved.preview())
-                    .put("previousBucketId", current.bucketId().toString());
-            events.append(h, new EventLog.Change(EventType.BLOB_MOVED, moved.schemaId(), moved.ownerId(), callerId,
-                    moved.bucketId(), moved.id(), moved.schemaId(), moved.schemaVersion(), moved.version(), data,
-                    access.audience(h, moved.bucketId())));
+            // No previous bucket in the event: its new audience may not see that bucket.
+            append(h, EventType.BLOB_MOVED, moved, callerId);
             return moved;
         });
     }

@@ -121,12 +121,9 @@ public final class Buckets {
                     .bind("name", name).bind("parent", parent).bind("id", bucketId)
                     .map(Buckets::bucket).one(), name);
             boolean moved = !java.util.Objects.equals(current.parentId(), parent);
-            var data = JsonNodeFactory.instance.objectNode();
-            if (moved) {
-                data.put("previousParentId", current.parentId() == null ? null : current.parentId().toString());
-            }
-            // Those who could see it only where it was learn nothing of where it went.
-            append(h, moved ? EventType.BUCKET_MOVED : EventType.BUCKET_UPDATED, updated, callerId, data,
+            // Those who could see it only where it was learn nothing of where it went, and those
+            // who see it where it is now learn nothing of where it was (no previous parent).
+            append(h, moved ? EventType.BUCKET_MOVED : EventType.BUCKET_UPDATED, updated, callerId, null,
                     access.audience(h, bucketId));
             return updated;
         });
