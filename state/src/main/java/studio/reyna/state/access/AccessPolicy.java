@@ -89,7 +89,11 @@ public final class AccessPolicy {
      * rename, move or delete the bucket itself ({@code mayChangeItself}: the owner, or a write share
      * on a bucket above it).
      */
-    public record Granted(Bucket bucket, Access access, boolean mayChangeItself) {
+    public record Granted(Bucket bucket, Access access, boolean mayChangeItself, boolean seesParent) {
+        /** What the principal is shown: a parent it may not see is left out (its id would tell of it). */
+        Granted shown() {
+            return seesParent ? this : new Granted(bucket.withoutParent(), access, mayChangeItself, false);
+        }
     }
 
     /** The bucket and the principal's access to it; null when it does not exist or the principal may not see it. */
@@ -100,7 +104,8 @@ public final class AccessPolicy {
                 // The decision is remembered; the bucket is read afresh (it may have been renamed).
                 var bucket = h.createQuery("select " + COLUMNS + " from buckets b where b.id = :id")
                         .bind("id", bucketId).map(AccessPolicy::bucket).findOne().orElse(null);
-                return bucket == null ? null : new Granted(bucket, known.access(), known.mayChangeItself());
+                return bucket == null ? null
+                        : new Granted(bucket, known.access(), known.mayChangeItself(), known.seesParent()).shown();
             }
         }
         long seen = generation.get();
@@ -128,17 +133,20 @@ public final class AccessPolicy {
                 .map((rs, ctx) -> {
                     var bucket = bucket(rs, ctx);
                     if (who.isLink()) {
-                        return new Granted(bucket, rs.getBoolean("linked") ? Access.READ : Access.NONE, false);
+                        return new Granted(bucket, rs.getBoolean("linked") ? Access.READ : Access.NONE, false,
+                                !bucket.id().equals(who.linkRoot()));
                     }
                     if (bucket.ownerId().equals(who.userId())) {
-                        return new Granted(bucket, Access.OWNER, true);
+                        return new Granted(bucket, Access.OWNER, true, true);
                     }
                     int shared = rs.getInt("shared");
+                    int above = rs.getInt("above");
                     var access = shared == 2 ? Access.WRITE : shared == 1 ? Access.READ : Access.NONE;
-                    return new Granted(bucket, access, rs.getInt("above") == 2);
+                    // A share on a bucket above this one covers its parent too.
+                    return new Granted(bucket, access, above == 2, above > 0);
                 })
                 .findOne().orElse(null);
-        return row == null || row.access() == Access.NONE ? null : row;
+        return row == null || row.access() == Access.NONE ? null : row.shown();
     }
 
     private static Bucket bucket(java.sql.ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx)

@@ -112,9 +112,10 @@ public final class Shares {
                             from bucket_shares s join buckets b on b.id = s.bucket_id join users u on u.id = b.owner_id
                             where s.user_id = :user and s.bucket_id > :after order by s.bucket_id limit :limit""")
                     .bind("user", callerId).bind("after", page.afterIdOrStart()).bind("limit", page.limit() + 1)
+                    // The shared bucket's parent is the owner's, not shared: its id is left out.
                     .map((rs, ctx) -> new SharedBucket(
                             new Bucket(rs.getObject("id", UUID.class), rs.getObject("owner_id", UUID.class),
-                                    rs.getObject("parent_id", UUID.class), rs.getString("name"),
+                                    null, rs.getString("name"),
                                     rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant()),
                             rs.getString("owner_name"), rs.getString("access"), rs.getTimestamp("shared_at").toInstant()))
                     .list();

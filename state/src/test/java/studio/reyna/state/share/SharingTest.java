@@ -275,4 +275,21 @@ class SharingTest {
         assertThat(state.shares.share(owner, crowded.id(), one + "@example.org", "write").created())
                 .as("changing an existing share is not one more").isFalse();
     }
+
+    @Test
+    void a_sharee_or_link_holder_is_not_shown_the_id_of_a_parent_it_cannot_see() {
+        var nested = state.buckets.create(owner, "Nested", outside);
+        var child = state.buckets.create(owner, "Child", nested.id());
+        state.shares.share(owner, nested.id(), email(stranger), "read");
+        assertThat(state.buckets.get(Principal.user(owner), nested.id()).parentId()).isEqualTo(outside);
+        assertThat(state.buckets.get(Principal.user(stranger), nested.id()).parentId()).isNull();
+        assertThat(state.buckets.get(Principal.user(stranger), child.id()).parentId()).isEqualTo(nested.id());
+        assertThat(state.shares.sharedWith(stranger, PageRequest.first(10)).items())
+                .singleElement().satisfies(shared -> assertThat(shared.bucket().parentId()).isNull());
+        var holder = state.links.resolve(state.links.create(owner, nested.id(), null).token());
+        assertThat(state.buckets.get(holder, nested.id()).parentId()).isNull();
+        assertThat(state.buckets.get(holder, child.id()).parentId()).isEqualTo(nested.id());
+        // Asked twice, the second answer comes from the remembered decision: the same.
+        assertThat(state.buckets.get(Principal.user(stranger), nested.id()).parentId()).isNull();
+    }
 }
