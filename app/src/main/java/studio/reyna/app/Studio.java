@@ -145,7 +145,7 @@ final class Studio implements AutoCloseable {
             int maxSockets = sockets.maxSockets() != null ? sockets.maxSockets() : socketsTheFileLimitAllows();
             var realtime = new RealtimeEndpoint(hub, accessTokens, buckets, json, new RealtimeEndpoint.Settings(
                     Duration.ofSeconds(5), sockets.messagesPerSecond(), sockets.outbox(), Duration.ofSeconds(60),
-                    sockets.pingInterval(), maxSockets), metrics);
+                    sockets.pingInterval(), maxSockets, sockets.maxPerUser()), metrics);
             opened.push(realtime);
             log.info("accepting up to {} WebSockets on this node", maxSockets);
 

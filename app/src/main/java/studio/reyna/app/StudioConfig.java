@@ -33,6 +33,7 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
             new Setting("REYNA_WS_PING_SECONDS", "15", "how often the server pings each WebSocket"),
             new Setting("REYNA_WS_OUTBOX", "1000", "messages queued for a WebSocket that is not reading"),
             new Setting("REYNA_WS_MAX_SOCKETS", "(file limit less a reserve)", "WebSockets one node accepts"),
+            new Setting("REYNA_WS_MAX_PER_USER", "100", "WebSockets one user may hold on one node"),
             new Setting("REYNA_JAVA_OPTS", "(none)", "JVM flags; read by bin/reyna, not by the studio"));
 
     record Setting(String name, String defaultValue, String meaning) {
@@ -53,7 +54,7 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
     }
 
     /** {@code maxSockets} null means: as many as the process's file limit leaves room for. */
-    record Sockets(int messagesPerSecond, Duration pingInterval, int outbox, Integer maxSockets) {
+    record Sockets(int messagesPerSecond, Duration pingInterval, int outbox, Integer maxSockets, int maxPerUser) {
     }
 
     static StudioConfig read(Map<String, String> variables, Integer portOption, Path dataDirOption) {
@@ -97,7 +98,8 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
                 Duration.ofSeconds(env.number("REYNA_WS_PING_SECONDS", 15, 1, 3600)),
                 (int) env.number("REYNA_WS_OUTBOX", 1000, 1, 1_000_000),
                 env.text("REYNA_WS_MAX_SOCKETS").isPresent()
-                        ? (int) env.number("REYNA_WS_MAX_SOCKETS", 0, 0, 10_000_000) : null);
+                        ? (int) env.number("REYNA_WS_MAX_SOCKETS", 0, 0, 10_000_000) : null,
+                (int) env.number("REYNA_WS_MAX_PER_USER", 100, 1, 10_000_000));
         var known = SETTINGS.stream().map(Setting::name).collect(java.util.stream.Collectors.toSet());
         return new StudioConfig(new Http(host, port, maxBody, publicUrl), new Database(jdbcUrl, pool), auth, events, sockets,
                 dataDir.toAbsolutePath().normalize(), env.unknown(known));

@@ -151,4 +151,22 @@ class SocketHealthTest {
         assertThat(plain.header("Upgrade")).isEqualTo("websocket");
         assertThat(plain.json().get("type").asString()).isEqualTo("urn:reyna:problem:upgrade-required");
     }
+
+    @Test
+    void one_user_holds_at_most_the_sockets_allowed_per_user_and_others_are_not_affected() {
+        start(Map.of("REYNA_WS_MAX_PER_USER", "2"));
+        String ann = api.register("many").get("accessToken").asString();
+        String bob = api.register("other").get("accessToken").asString();
+        try (var first = WsClient.signedIn(studio.port(), ann); var second = WsClient.signedIn(studio.port(), ann);
+             var third = new WsClient(studio.port())) {
+            third.send(message("auth").put("token", ann));
+            assertThat(third.closeCode(Duration.ofSeconds(5))).isEqualTo(4029);
+            try (var bobs = WsClient.signedIn(studio.port(), bob)) {
+                bobs.send(message("ping"));
+                bobs.expect("pong");
+            }
+            first.send(message("ping"));
+            first.expect("pong");
+        }
+    }
 }

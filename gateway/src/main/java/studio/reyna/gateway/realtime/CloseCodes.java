@@ -8,6 +8,8 @@ final class CloseCodes {
     static final int AUTH_TIMEOUT = 4002;
     /** The socket did not read its events fast enough; its outbox overflowed. */
     static final int TOO_SLOW = 4008;
+    /** The user holds as many sockets on this node as one user may. */
+    static final int TOO_MANY_SOCKETS = 4029;
     /** Far more messages than the per-second limit (policy violation). */
     static final int POLICY = 1008;
     /** A binary frame: the protocol is JSON text. */

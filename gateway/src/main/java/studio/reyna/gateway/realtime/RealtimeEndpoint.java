@@ -48,7 +48,7 @@ public final class RealtimeEndpoint implements Socket.Events, AutoCloseable {
      * of them is dropped, as is one whose close the peer has not taken for one.
      */
     public record Settings(Duration authTimeout, int messagesPerSecond, int outboxSize, Duration expiryWarning,
-                           Duration pingInterval, int maxSockets) {
+                           Duration pingInterval, int maxSockets, int maxSocketsPerUser) {
     }
 
     private final RealtimeHub hub;
@@ -234,6 +234,12 @@ public final class RealtimeEndpoint implements Socket.Events, AutoCloseable {
             return;
         }
         boolean first = socket.userId == null;
+        if (first && hub.socketsOf(verified.get().userId()) >= settings.maxSocketsPerUser()) {
+            // One account must not take every socket a node can hold.
+            socket.close(CloseCodes.TOO_MANY_SOCKETS, "at most " + settings.maxSocketsPerUser()
+                    + " sockets per user on one node; close one, or share one socket between screens");
+            return;
+        }
         socket.userId = verified.get().userId();
         socket.expiresAt = verified.get().expiresAt();
         socket.cancelTimers();

@@ -53,6 +53,12 @@ public final class RealtimeHub implements AutoCloseable {
         this.subscription = bus.subscribe(">", this::dispatch);
     }
 
+    /** Sockets of {@code userId} on this node that have authenticated. */
+    int socketsOf(UUID userId) {
+        var sockets = socketsByUser.get(userId);
+        return sockets == null ? 0 : sockets.size();
+    }
+
     void register(Socket socket) {
         socketsByUser.computeIfAbsent(socket.userId, id -> ConcurrentHashMap.newKeySet()).add(socket);
         // The socket may have ended while it was being registered: then nothing else removes it.
