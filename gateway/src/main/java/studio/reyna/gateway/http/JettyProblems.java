@@ -19,12 +19,16 @@ final class JettyProblems extends ErrorHandler {
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
                                     Callback callback) {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);
+        // Jetty closes the connection after a request it refused this early; saying so keeps a
+        // client from sending its next request down a connection that is about to go.
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
         response.write(true, ByteBuffer.wrap(body(code, request.getHttpURI().getPath())), callback);
     }
 
     @Override
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
         fields.put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);
+        fields.put(HttpHeader.CONNECTION, "close");
         return ByteBuffer.wrap(body(status, null));
     }
 
