@@ -95,8 +95,12 @@ public final class RealtimeHub implements AutoCloseable {
     }
 
     private void deliver(Socket socket, Event event, Map<String, String> messages) {
+        // The sockets were picked by the event's owner and audience; checked again, once per socket.
+        if (!maySee(socket.userId, event)) {
+            return;
+        }
         for (LiveSubscription subscription : socket.subscriptions.values()) {
-            if (maySee(socket.userId, event) && matches(subscription, event)) {
+            if (matches(subscription, event)) {
                 subscription.live(event, e -> socket.send(e == event
                         ? messages.computeIfAbsent(subscription.id, id -> eventMessage(subscription, e))
                         : eventMessage(subscription, e)));

@@ -134,23 +134,22 @@ public final class Socket implements Session.Listener.AutoDemanding {
      * socket is then closed).
      */
     boolean send(String message) {
+        boolean overflowed;
         synchronized (this) {
             if (closing) {
                 return false;
             }
-            if (!writing) {
-                writing = true;
-            } else if (outbox == null || outbox.size() < outboxLimit) {
+            overflowed = writing && outbox != null && outbox.size() >= outboxLimit;
+            if (writing && !overflowed) {
                 if (outbox == null) {
                     outbox = new ArrayDeque<>();
                 }
                 outbox.add(message);
                 return true;
-            } else {
-                message = null;
             }
+            writing = true;
         }
-        if (message == null) {
+        if (overflowed) {
             log.debug("a socket's outbox overflowed; closing it");
             events.tooSlow(this);
             closeNow(CloseCodes.TOO_SLOW, TOO_SLOW_REASON);
@@ -268,11 +267,7 @@ public final class Socket implements Session.Listener.AutoDemanding {
 
     /** Closes the socket with {@code code} at once, dropping what is queued. */
     private void closeNow(int code, String reason) {
-        synchronized (this) {
-            closing = true;
-            outbox = null;
-            closeAfterQueued = 0;
-        }
+        stopSending();
         cancelTimers();
         closeSession(code, reason);
     }
@@ -297,14 +292,17 @@ public final class Socket implements Session.Listener.AutoDemanding {
         }
     }
 
+    /** From now on nothing more is queued or written, not even a close that was waiting for the queue. */
+    private synchronized void stopSending() {
+        closing = true;
+        writing = false;
+        outbox = null;
+        closeAfterQueued = 0;
+    }
+
     /** Drops the connection without a closing handshake: for a peer that no longer answers. */
     void disconnect() {
-        synchronized (this) {
-            closing = true;
-            writing = false;
-            outbox = null;
-            closeAfterQueued = 0;
-        }
+        stopSending();
         cancelTimers();
         try {
             session.disconnect();
@@ -320,10 +318,7 @@ public final class Socket implements Session.Listener.AutoDemanding {
                 return;
             }
             ended = true;
-            closing = true;
-            closeAfterQueued = 0;
-            writing = false;
-            outbox = null;
+            stopSending();
         }
         cancelTimers();
         events.closed(this);

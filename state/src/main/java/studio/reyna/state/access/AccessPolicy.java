@@ -16,6 +16,7 @@ import studio.reyna.core.event.Event;
 import studio.reyna.core.event.EventType;
 import studio.reyna.core.problem.ForbiddenException;
 import studio.reyna.core.problem.NotFoundException;
+import studio.reyna.core.problem.ValidationException;
 import studio.reyna.state.bucket.Bucket;
 
 /**
@@ -103,7 +104,7 @@ public final class AccessPolicy {
             if (known != null) {
                 // The decision is remembered; the bucket is read afresh (it may have been renamed).
                 var bucket = h.createQuery("select " + COLUMNS + " from buckets b where b.id = :id")
-                        .bind("id", bucketId).map(AccessPolicy::bucket).findOne().orElse(null);
+                        .bind("id", bucketId).map(Bucket::read).findOne().orElse(null);
                 return bucket == null ? null
                         : new Granted(bucket, known.access(), known.mayChangeItself(), known.seesParent()).shown();
             }
@@ -131,7 +132,7 @@ public final class AccessPolicy {
                         from buckets b where b.id = :id""".formatted(COLUMNS) + lock.sql)
                 .bind("id", bucketId).bind("user", who.userId()).bind("linkRoot", who.linkRoot())
                 .map((rs, ctx) -> {
-                    var bucket = bucket(rs, ctx);
+                    var bucket = Bucket.read(rs, ctx);
                     if (who.isLink()) {
                         return new Granted(bucket, rs.getBoolean("linked") ? Access.READ : Access.NONE, false,
                                 !bucket.id().equals(who.linkRoot()));
@@ -147,13 +148,6 @@ public final class AccessPolicy {
                 })
                 .findOne().orElse(null);
         return row == null || row.access() == Access.NONE ? null : row.shown();
-    }
-
-    private static Bucket bucket(java.sql.ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx)
-            throws java.sql.SQLException {
-        return new Bucket(rs.getObject("id", UUID.class), rs.getObject("owner_id", UUID.class),
-                rs.getObject("parent_id", UUID.class), rs.getString("name"),
-                rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
     }
 
     /** The bucket if the principal may see it; else 404. */
@@ -179,6 +173,22 @@ public final class AccessPolicy {
                     : "bucket " + bucketId + " is shared with you read-only");
         }
         return granted.bucket();
+    }
+
+    /**
+     * A bucket named in a request body as where something goes (a new or moved bucket's parent, a
+     * moved blob's bucket), if the principal may write there: invisible → 422 at {@code pointer},
+     * like one that does not exist; read-only → 403.
+     */
+    public Bucket requireTarget(Handle h, Principal who, UUID bucketId, Lock lock, String pointer) {
+        var target = find(h, who, bucketId, lock);
+        if (target == null) {
+            throw ValidationException.of(pointer, "there is no bucket " + bucketId);
+        }
+        if (!target.access().atLeast(Access.WRITE)) {
+            throw new ForbiddenException("bucket " + bucketId + " is shared with you read-only");
+        }
+        return target.bucket();
     }
 
     /** The bucket if the principal owns it; 403 when it may see it; else 404. */

@@ -100,10 +100,7 @@ public final class Blobs {
         String text = json.writeValueAsString(checked);
         return jdbi.inTransaction(h -> {
             var current = lockForWrite(h, callerId, blobId);
-            if (expectedVersion != null && current.version() != expectedVersion) {
-                throw new PreconditionFailedException("blob " + blobId + " is at version " + current.version()
-                        + ", not " + expectedVersion + "; reload it and apply the change again");
-            }
+            requireVersion(current, expectedVersion, "; reload it and apply the change again");
             var blob = h.createQuery("""
                             update blobs set data = cast(:data as jsonb), schema_version = :schemaVersion,
                                    version = version + 1, title = :title, preview = :preview, size_bytes = :size,
@@ -130,18 +127,9 @@ public final class Blobs {
         }
         return jdbi.inTransaction(h -> {
             var current = lockForWrite(h, callerId, blobId);
-            if (expectedVersion != null && current.version() != expectedVersion) {
-                throw new PreconditionFailedException("blob " + blobId + " is at version " + current.version()
-                        + ", not " + expectedVersion + "; reload it and move it again");
-            }
-            var target = access.find(h, Principal.user(callerId), targetBucketId, AccessPolicy.Lock.KEEP);
-            if (target == null) {
-                throw ValidationException.of("/bucketId", "there is no bucket " + targetBucketId);
-            }
-            if (!target.access().atLeast(Access.WRITE)) {
-                throw new ForbiddenException("bucket " + targetBucketId + " is shared with you read-only");
-            }
-            if (!target.bucket().ownerId().equals(current.ownerId())) {
+            requireVersion(current, expectedVersion, "; reload it and move it again");
+            var target = access.requireTarget(h, Principal.user(callerId), targetBucketId, AccessPolicy.Lock.KEEP, "/bucketId");
+            if (!target.ownerId().equals(current.ownerId())) {
                 throw ValidationException.of("/bucketId", "a blob moves only among its owner's buckets");
             }
             if (current.bucketId().equals(targetBucketId)) {
@@ -161,10 +149,7 @@ public final class Blobs {
     public void delete(UUID callerId, UUID blobId, Long expectedVersion) {
         jdbi.useTransaction(h -> {
             var current = lockForWrite(h, callerId, blobId);
-            if (expectedVersion != null && current.version() != expectedVersion) {
-                throw new PreconditionFailedException("blob " + blobId + " is at version " + current.version()
-                        + ", not " + expectedVersion);
-            }
+            requireVersion(current, expectedVersion, "");
             h.createUpdate("delete from blobs where id = :id").bind("id", blobId).execute();
             append(h, EventType.BLOB_DELETED, current, callerId);
         });
@@ -214,6 +199,14 @@ public final class Blobs {
 
     private static int utf8Length(String text) {
         return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    /** 412 unless {@code expected} is null (any version) or the blob's current version. */
+    private static void requireVersion(Blob current, Long expected, String advice) {
+        if (expected != null && current.version() != expected) {
+            throw new PreconditionFailedException("blob " + current.id() + " is at version " + current.version()
+                    + ", not " + expected + advice);
+        }
     }
 
     /**

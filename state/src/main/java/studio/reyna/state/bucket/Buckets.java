@@ -1,12 +1,9 @@
 package studio.reyna.state.bucket;
 
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.StatementContext;
 import studio.reyna.core.Ids;
 import studio.reyna.core.event.EventType;
 import studio.reyna.core.page.Page;
@@ -16,7 +13,6 @@ import studio.reyna.core.problem.ForbiddenException;
 import studio.reyna.core.problem.ValidationException;
 import studio.reyna.db.SqlErrors;
 import studio.reyna.events.EventLog;
-import studio.reyna.state.access.Access;
 import studio.reyna.state.access.AccessPolicy;
 import studio.reyna.state.access.Principal;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -50,16 +46,16 @@ public final class Buckets {
         String cleanName = checkName(name);
         return jdbi.inTransaction(h -> {
             // The owner's tree lock (shared) before any row lock: the order moves and deletes take them in.
-            UUID owner = parentId == null ? callerId : writableParent(h, callerId, parentId, AccessPolicy.Lock.NONE).ownerId();
+            UUID owner = parentId == null ? callerId : access.requireTarget(h, Principal.user(callerId), parentId, AccessPolicy.Lock.NONE, "/parentId").ownerId();
             AccessPolicy.lockTree(h, owner, false);
             if (parentId != null) {
-                writableParent(h, callerId, parentId, AccessPolicy.Lock.KEEP);
+                access.requireTarget(h, Principal.user(callerId), parentId, AccessPolicy.Lock.KEEP, "/parentId");
             }
             UUID finalOwner = owner;
             var bucket = insertOrConflict(() -> h.createQuery("insert into buckets (id, owner_id, parent_id, name) "
                             + "values (:id, :owner, :parent, :name) returning " + COLUMNS)
                     .bind("id", ids.next()).bind("owner", finalOwner).bind("parent", parentId).bind("name", cleanName)
-                    .map(Buckets::bucket).one(), cleanName);
+                    .map(Bucket::read).one(), cleanName);
             append(h, EventType.BUCKET_CREATED, bucket, callerId, null, access.audience(h, bucket.id()));
             return bucket;
         });
@@ -85,7 +81,7 @@ public final class Buckets {
                             + " and id > :after order by id limit :limit")
                     .bind("owner", who.userId()).bind("parent", parentId)
                     .bind("after", page.afterIdOrStart()).bind("limit", page.limit() + 1)
-                    .map(Buckets::bucket).list();
+                    .map(Bucket::read).list();
             return page.page(rows, b -> b.id().toString());
         });
     }
@@ -107,7 +103,7 @@ public final class Buckets {
                 throw new ForbiddenException("only the owner can move bucket " + bucketId + " to the top level");
             }
             if (patch.move() && parent != null) {
-                var target = writableParent(h, callerId, parent, AccessPolicy.Lock.KEEP);
+                var target = access.requireTarget(h, who, parent, AccessPolicy.Lock.KEEP, "/parentId");
                 if (!target.ownerId().equals(current.ownerId())) {
                     throw ValidationException.of("/parentId", "a bucket moves only among its owner's buckets");
                 }
@@ -119,7 +115,7 @@ public final class Buckets {
             var updated = insertOrConflict(() -> h.createQuery("update buckets set name = :name, parent_id = :parent,"
                             + " updated_at = now() where id = :id returning " + COLUMNS)
                     .bind("name", name).bind("parent", parent).bind("id", bucketId)
-                    .map(Buckets::bucket).one(), name);
+                    .map(Bucket::read).one(), name);
             boolean moved = !java.util.Objects.equals(current.parentId(), parent);
             // Those who could see it only where it was learn nothing of where it went, and those
             // who see it where it is now learn nothing of where it was (no previous parent).
@@ -153,7 +149,7 @@ public final class Buckets {
                                     select b.id from buckets b join tree t on b.parent_id = t.id)
                                 select %s from buckets where id in (select id from tree) order by id for update"""
                                 .formatted(COLUMNS))
-                        .bind("root", bucketId).map(Buckets::bucket).list();
+                        .bind("root", bucketId).map(Bucket::read).list();
                 List<UUID> ids = subtree.stream().map(Bucket::id).toList();
                 var blobs = h.createQuery("""
                                 select id, schema_id, schema_version, version, bucket_id from blobs
@@ -185,18 +181,6 @@ public final class Buckets {
             }
             throw e;
         }
-    }
-
-    /** A bucket named as a parent in a request body: 422 at /parentId when invisible, 403 when read-only. */
-    private Bucket writableParent(Handle h, UUID callerId, UUID parentId, AccessPolicy.Lock lock) {
-        var parent = access.find(h, Principal.user(callerId), parentId, lock);
-        if (parent == null) {
-            throw ValidationException.of("/parentId", "there is no bucket " + parentId);
-        }
-        if (!parent.access().atLeast(Access.WRITE)) {
-            throw new ForbiddenException("bucket " + parentId + " is shared with you read-only");
-        }
-        return parent.bucket();
     }
 
     private record DeletedBlob(UUID id, UUID bucketId, String schemaId, int schemaVersion, long version) {
@@ -244,11 +228,5 @@ public final class Buckets {
             throw ValidationException.of("/name", "name must not contain control characters");
         }
         return clean;
-    }
-
-    static Bucket bucket(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new Bucket(rs.getObject("id", UUID.class), rs.getObject("owner_id", UUID.class),
-                rs.getObject("parent_id", UUID.class), rs.getString("name"),
-                rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
     }
 }

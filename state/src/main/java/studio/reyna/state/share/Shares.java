@@ -113,10 +113,7 @@ public final class Shares {
                             where s.user_id = :user and s.bucket_id > :after order by s.bucket_id limit :limit""")
                     .bind("user", callerId).bind("after", page.afterIdOrStart()).bind("limit", page.limit() + 1)
                     // The shared bucket's parent is the owner's, not shared: its id is left out.
-                    .map((rs, ctx) -> new SharedBucket(
-                            new Bucket(rs.getObject("id", UUID.class), rs.getObject("owner_id", UUID.class),
-                                    null, rs.getString("name"),
-                                    rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant()),
+                    .map((rs, ctx) -> new SharedBucket(Bucket.read(rs, ctx).withoutParent(),
                             rs.getString("owner_name"), rs.getString("access"), rs.getTimestamp("shared_at").toInstant()))
                     .list();
             return page.page(rows, shared -> shared.bucket().id().toString());
