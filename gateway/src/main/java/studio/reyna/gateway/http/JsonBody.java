@@ -45,12 +45,12 @@ public final class JsonBody {
         if (declared > maxBytes) {
             // A client that waits for "100 Continue" has sent nothing yet: it gets the 413 instead.
             boolean waiting = "100-continue".equalsIgnoreCase(ctx.header("Expect"));
-            if (!waiting && declared - maxBytes <= discardable(maxBytes)) {
-                discardRest(ctx.bodyInputStream(), discardable(maxBytes));
+            if (waiting || declared > maxBytes + discardable(maxBytes) || !discardRest(ctx.bodyInputStream(), maxBytes, 0)) {
+                closeAfterAnswer(ctx);
             }
             throw tooLarge(maxBytes);
         }
-        byte[] bytes = readAtMost(ctx.bodyInputStream(), maxBytes);
+        byte[] bytes = readAtMost(ctx, maxBytes);
         if (bytes.length == 0) {
             throw new BadRequestException("the request needs a JSON body");
         }
@@ -103,11 +103,13 @@ public final class JsonBody {
         return mediaType.equals("application/json") || (mediaType.startsWith("application/") && mediaType.endsWith("+json"));
     }
 
-    private static byte[] readAtMost(InputStream in, long maxBytes) {
-        try (in) {
+    private static byte[] readAtMost(Context ctx, long maxBytes) {
+        try (var in = ctx.bodyInputStream()) {
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
             if (bytes.length > maxBytes) {
-                discardRest(in, discardable(maxBytes));
+                if (!discardRest(in, maxBytes, bytes.length)) {
+                    closeAfterAnswer(ctx);
+                }
                 throw tooLarge(maxBytes);
             }
             return bytes;
@@ -117,25 +119,41 @@ public final class JsonBody {
     }
 
     /**
-     * How much of a refused body is read and dropped: as much again as the limit, at least 1 MiB.
-     * A server that closes a connection with unread bytes resets it, and a client still sending
-     * its body may then lose the 413 it was answered; read to the end, the connection stays usable
-     * and the answer arrives. A body beyond that is left unread, and the connection is closed.
+     * Reads and drops the rest of a refused body, as long as the whole body stays within
+     * {@link #discardable} beyond the limit. A server that closes a connection with unread bytes
+     * resets it, and a client still sending its body may then lose the 413 it was answered; read
+     * to the end, the connection stays usable and the answer arrives.
+     *
+     * @param alreadyRead bytes of the body read before
+     * @return whether the body was read to its end
      */
+    private static boolean discardRest(InputStream in, long maxBytes, long alreadyRead) {
+        long allowance = maxBytes + discardable(maxBytes) - alreadyRead;
+        try {
+            byte[] sink = new byte[8192];
+            for (int n; (n = in.read(sink)) >= 0; ) {
+                allowance -= n;
+                if (allowance < 0) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false; // the client went away; nothing will be answered anyway
+        }
+    }
+
+    /** How much beyond the limit a refused body may run and still be read to its end: as much again, at least 1 MiB. */
     private static long discardable(long maxBytes) {
         return Math.max(1 << 20, maxBytes);
     }
 
-    private static void discardRest(InputStream in, long atMost) {
-        try {
-            long skipped = 0;
-            byte[] sink = new byte[8192];
-            for (int n; skipped <= atMost && (n = in.read(sink)) > 0; ) {
-                skipped += n;
-            }
-        } catch (IOException e) {
-            // The client went away; nothing to answer.
-        }
+    /**
+     * Says that this connection ends with the answer. Jetty would close it anyway, with the body
+     * unread; said in the answer's head, the client knows not to send another request down it.
+     */
+    private static void closeAfterAnswer(Context ctx) {
+        ctx.header("Connection", "close");
     }
 
     private static PayloadTooLargeException tooLarge(long maxBytes) {
