@@ -8,11 +8,15 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import studio.reyna.state.usage.Usage;
 
-/** The command line: {@code serve} runs the studio, {@code migrate} only updates the database. */
+/**
+ * The command line: {@code serve} runs the studio, {@code migrate} only updates the database,
+ * {@code user quota} shows or sets one user's quotas.
+ */
 @Command(name = "reyna", mixinStandardHelpOptions = true, version = "ReYNa Studio 0.1.0",
         description = "Self-hostable, real-time, schema-driven content studio.",
-        subcommands = {Main.Serve.class, Main.Migrate.class})
+        subcommands = {Main.Serve.class, Main.Migrate.class, Main.User.class})
 public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -70,6 +74,53 @@ public final class Main {
             var config = StudioConfig.read(System.getenv(), null, dataDir);
             try (var connected = Studio.connect(config)) {
                 System.out.println("database schema is at version " + connected.schemaVersion());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "user", description = "Administer one user.", subcommands = Main.Quota.class)
+    static final class User {
+    }
+
+    @Command(name = "quota", description = "Show a user's use and quotas; with options, set their own maxima first.")
+    static final class Quota extends DataOptions implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(index = "0", description = "the user's email")
+        String email;
+
+        @Option(names = "--blobs", description = "most blobs, or 'default'")
+        String blobs;
+
+        @Option(names = "--buckets", description = "most buckets, or 'default'")
+        String buckets;
+
+        @Option(names = "--bytes", description = "most storage: bytes, or with a unit (500MB, 10GB, 2GiB), or 'default'")
+        String bytes;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            var config = StudioConfig.read(System.getenv(), null, dataDir);
+            var maxima = new Usage.Override(Sizes.maximum(blobs, "--blobs", false), Sizes.maximum(buckets, "--buckets", false),
+                    Sizes.maximum(bytes, "--bytes", true));
+            try (var connected = Studio.connect(config)) {
+                var quotas = config.quotas();
+                var usage = new Usage(connected.database().jdbi(), new Usage.Limits(quotas.blobs(), quotas.buckets(), quotas.bytes()));
+                var user = usage.userWithEmail(email);
+                if (user.isEmpty()) {
+                    spec.commandLine().getErr().println("there is no user with the email " + email);
+                    return 1;
+                }
+                boolean changing = blobs != null || buckets != null || bytes != null;
+                var report = changing ? usage.override(user.get(), maxima) : usage.of(user.get());
+                var out = spec.commandLine().getOut();
+                out.printf("%-8s %15s %15s%n", "quota", "used", "max");
+                out.printf("%-8s %15d %15d%n", "blobs", report.blobs().used(), report.blobs().max());
+                out.printf("%-8s %15d %15d%n", "buckets", report.buckets().used(), report.buckets().max());
+                out.printf("%-8s %15d %15d%n", "bytes", report.bytes().used(), report.bytes().max());
+                out.flush();
             }
             return 0;
         }

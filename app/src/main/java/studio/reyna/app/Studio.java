@@ -33,6 +33,9 @@ import studio.reyna.gateway.bucket.BucketRoutes;
 import studio.reyna.gateway.health.HealthRoutes;
 import studio.reyna.gateway.http.HttpServer;
 import studio.reyna.gateway.http.RequestBodies;
+import studio.reyna.gateway.limit.RateLimit;
+import studio.reyna.gateway.limit.RequestLimits;
+import studio.reyna.gateway.limit.TokenBuckets;
 import studio.reyna.gateway.metrics.MetricsRoutes;
 import studio.reyna.gateway.openapi.OpenApiRoutes;
 import studio.reyna.gateway.realtime.RealtimeHub;
@@ -40,6 +43,7 @@ import studio.reyna.gateway.realtime.RealtimeEndpoint;
 import studio.reyna.gateway.schema.SchemaRoutes;
 import studio.reyna.gateway.share.PublicRoutes;
 import studio.reyna.gateway.share.ShareRoutes;
+import studio.reyna.gateway.usage.UsageRoutes;
 import studio.reyna.schema.Schemas;
 import studio.reyna.state.access.AccessPolicy;
 import studio.reyna.state.blob.Blobs;
@@ -47,6 +51,7 @@ import studio.reyna.state.bucket.BucketTree;
 import studio.reyna.state.bucket.Buckets;
 import studio.reyna.state.share.Links;
 import studio.reyna.state.share.Shares;
+import studio.reyna.state.usage.Usage;
 
 /**
  * The composition root: every service of the studio is created and connected here, in the order
@@ -58,13 +63,15 @@ final class Studio implements AutoCloseable {
     private final Javalin http;
     private final RealtimeHub hub;
     private final Relay relay;
+    private final TokenBuckets tokenBuckets;
     /** What start() opened, closed in reverse order. */
     private final Deque<AutoCloseable> opened;
 
-    private Studio(Javalin http, RealtimeHub hub, Relay relay, Deque<AutoCloseable> opened) {
+    private Studio(Javalin http, RealtimeHub hub, Relay relay, TokenBuckets tokenBuckets, Deque<AutoCloseable> opened) {
         this.http = http;
         this.hub = hub;
         this.relay = relay;
+        this.tokenBuckets = tokenBuckets;
         this.opened = opened;
     }
 
@@ -118,8 +125,10 @@ final class Studio implements AutoCloseable {
             var events = new EventLog(jdbi, ids, clock, json);
             var schemas = new Schemas(jdbi, events, ids, json);
             var access = new AccessPolicy(Duration.ofMinutes(5), 100_000);
-            var buckets = new Buckets(jdbi, access, events, ids);
-            var blobs = new Blobs(jdbi, access, schemas, events, ids, json);
+            var quotas = config.quotas();
+            var usage = new Usage(jdbi, new Usage.Limits(quotas.blobs(), quotas.buckets(), quotas.bytes()));
+            var buckets = new Buckets(jdbi, access, events, usage, ids);
+            var blobs = new Blobs(jdbi, access, schemas, events, usage, ids, json);
             var shares = new Shares(jdbi, access, events);
             var links = new Links(jdbi, access, ids, clock);
             var tree = new BucketTree(jdbi);
@@ -143,11 +152,19 @@ final class Studio implements AutoCloseable {
 
             var sockets = config.sockets();
             int maxSockets = sockets.maxSockets() != null ? sockets.maxSockets() : socketsTheFileLimitAllows();
+            var limits = config.rateLimits();
             var realtime = new RealtimeEndpoint(hub, accessTokens, buckets, json, new RealtimeEndpoint.Settings(
-                    Duration.ofSeconds(5), sockets.messagesPerSecond(), sockets.outbox(), Duration.ofSeconds(60),
+                    Duration.ofSeconds(5), limits.enabled() ? sockets.messagesPerSecond() : Integer.MAX_VALUE, sockets.outbox(), Duration.ofSeconds(60),
                     sockets.pingInterval(), maxSockets, sockets.maxPerUser()), metrics);
             opened.push(realtime);
             log.info("accepting up to {} WebSockets on this node", maxSockets);
+
+            var tokenBuckets = limits.redisUrl() == null ? TokenBuckets.local(metrics) : TokenBuckets.shared(limits.redisUrl(), metrics);
+            opened.push(tokenBuckets);
+            var requestLimits = new RequestLimits(new RequestLimits.Settings(limits.enabled(),
+                    new RateLimit("api", limits.apiPerMinute(), Duration.ofMinutes(1)),
+                    new RateLimit("blob-creation", limits.blobCreatesPerMinute(), Duration.ofMinutes(1)),
+                    new RateLimit("auth", limits.authPerMinute(), Duration.ofMinutes(1))), tokenBuckets);
 
             var bodies = new RequestBodies(requestJson, config.http().maxBodyBytes());
             // Sign-up and sign-in are open to anyone: their bodies are a few fields, never megabytes.
@@ -155,11 +172,12 @@ final class Studio implements AutoCloseable {
             var settings = new HttpServer.Settings(config.http().host(), config.http().port(), config.http().maxBodyBytes());
             // Link URLs name the port, known only once the server listens.
             var listening = new java.util.concurrent.atomic.AtomicReference<Javalin>();
-            var http = HttpServer.create(settings, json, new Authentication(accessTokens), List.of(
+            var http = HttpServer.create(settings, json, new Authentication(accessTokens), requestLimits, List.of(
                     new HealthRoutes(connected.database(), connected.schemaVersion())::routes,
                     new OpenApiRoutes()::routes,
                     new MetricsRoutes(metrics::scrape)::routes,
                     new AuthRoutes(accounts, authBodies)::routes,
+                    new UsageRoutes(usage)::routes,
                     new SchemaRoutes(schemas, bodies)::routes,
                     new BucketRoutes(buckets, blobs, bodies)::routes,
                     new BlobRoutes(blobs, bodies)::routes,
@@ -168,7 +186,7 @@ final class Studio implements AutoCloseable {
                     Map.of(RealtimeEndpoint.PATH, realtime.servlet()));
             listening.set(http);
             http.start();
-            return new Studio(http, hub, relay, opened);
+            return new Studio(http, hub, relay, tokenBuckets, opened);
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e;
@@ -218,6 +236,11 @@ final class Studio implements AutoCloseable {
 
     Relay relay() {
         return relay;
+    }
+
+    /** True while this node counts rate limits in Redis, with the other nodes. */
+    boolean sharedRateLimits() {
+        return tokenBuckets.isShared();
     }
 
     @Override

@@ -11,7 +11,8 @@ import studio.reyna.db.DatabaseUrl;
  * Every setting of the studio, read once from the environment (and the command line) at start and
  * checked then. {@code docs/configuration.md} lists the same variables; a test keeps them in step.
  */
-record StudioConfig(Http http, Database database, Auth auth, Events events, Sockets sockets, Path dataDir, Set<String> unknownVariables) {
+record StudioConfig(Http http, Database database, Auth auth, Events events, Sockets sockets, Quotas quotas, RateLimits rateLimits,
+                    Path dataDir, Set<String> unknownVariables) {
 
     /** The variables this version reads, with what each does; the reference documentation is checked against it. */
     static final List<Setting> SETTINGS = List.of(
@@ -29,11 +30,19 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
             new Setting("REYNA_NATS_PREFIX", "(none)", "subject prefix, so several installations can share one NATS"),
             new Setting("REYNA_NATS_STREAM", "REYNA_EVENTS", "name of the JetStream stream"),
             new Setting("REYNA_EVENT_RETENTION_DAYS", "7", "how long events are kept (log table and JetStream stream)"),
-            new Setting("REYNA_WS_MESSAGES_PER_SECOND", "10", "messages a WebSocket may send per second"),
+            new Setting("REYNA_WS_MESSAGES_PER_SECOND", "10", "messages a WebSocket may send per second (a rate limit: off with REYNA_RATE_LIMITS=off)"),
             new Setting("REYNA_WS_PING_SECONDS", "15", "how often the server pings each WebSocket"),
             new Setting("REYNA_WS_OUTBOX", "1000", "messages queued for a WebSocket that is not reading"),
             new Setting("REYNA_WS_MAX_SOCKETS", "(file limit less a reserve)", "WebSockets one node accepts"),
             new Setting("REYNA_WS_MAX_PER_USER", "100", "WebSockets one user may hold on one node"),
+            new Setting("REYNA_QUOTA_BLOBS", "10000", "blobs a user may own, unless an admin set their own quota"),
+            new Setting("REYNA_QUOTA_BUCKETS", "1000", "buckets a user may own, unless an admin set their own quota"),
+            new Setting("REYNA_QUOTA_BYTES", "10000000000", "bytes of content (blob JSON and attachments) a user may own (10 GB)"),
+            new Setting("REYNA_RATE_LIMITS", "on", "off turns every rate limit off (for benchmarks)"),
+            new Setting("REYNA_RATE_API_PER_MINUTE", "100", "API requests per user per minute (per address for public links)"),
+            new Setting("REYNA_RATE_BLOB_CREATES_PER_MINUTE", "30", "blobs a user may create per minute"),
+            new Setting("REYNA_RATE_AUTH_PER_MINUTE", "10", "sign-up, sign-in and refresh requests per client address per minute"),
+            new Setting("REYNA_REDIS_URL", "(limits per node)", "Redis, redis://[password@]host:6379, to share rate limits among nodes"),
             new Setting("REYNA_JAVA_OPTS", "(none)", "JVM flags; read by bin/reyna, not by the studio"));
 
     record Setting(String name, String defaultValue, String meaning) {
@@ -55,6 +64,14 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
 
     /** {@code maxSockets} null means: as many as the process's file limit leaves room for. */
     record Sockets(int messagesPerSecond, Duration pingInterval, int outbox, Integer maxSockets, int maxPerUser) {
+    }
+
+    /** The default maxima of each user; an admin may set others per user. */
+    record Quotas(long blobs, long buckets, long bytes) {
+    }
+
+    /** {@code redisUrl} null means: each node counts on its own. */
+    record RateLimits(boolean enabled, int apiPerMinute, int blobCreatesPerMinute, int authPerMinute, String redisUrl) {
     }
 
     static StudioConfig read(Map<String, String> variables, Integer portOption, Path dataDirOption) {
@@ -100,8 +117,23 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
                 env.text("REYNA_WS_MAX_SOCKETS").isPresent()
                         ? (int) env.number("REYNA_WS_MAX_SOCKETS", 0, 0, 10_000_000) : null,
                 (int) env.number("REYNA_WS_MAX_PER_USER", 100, 1, 10_000_000));
+        var quotas = new Quotas(env.number("REYNA_QUOTA_BLOBS", 10_000, 0, Long.MAX_VALUE),
+                env.number("REYNA_QUOTA_BUCKETS", 1_000, 0, Long.MAX_VALUE),
+                env.number("REYNA_QUOTA_BYTES", 10_000_000_000L, 0, Long.MAX_VALUE));
+        String limitsSwitch = env.text("REYNA_RATE_LIMITS").orElse("on");
+        if (!limitsSwitch.equals("on") && !limitsSwitch.equals("off")) {
+            throw new Environment.ConfigException("REYNA_RATE_LIMITS must be on or off, not '" + limitsSwitch + "'");
+        }
+        String redisUrl = env.text("REYNA_REDIS_URL").orElse(null);
+        if (redisUrl != null && !redisUrl.matches("^rediss?://[^\\s]+$")) {
+            throw new Environment.ConfigException("REYNA_REDIS_URL must look like redis://host:6379, not '" + redisUrl + "'");
+        }
+        var rateLimits = new RateLimits(limitsSwitch.equals("on"),
+                (int) env.number("REYNA_RATE_API_PER_MINUTE", 100, 1, 10_000_000),
+                (int) env.number("REYNA_RATE_BLOB_CREATES_PER_MINUTE", 30, 1, 10_000_000),
+                (int) env.number("REYNA_RATE_AUTH_PER_MINUTE", 10, 1, 10_000_000), redisUrl);
         var known = SETTINGS.stream().map(Setting::name).collect(java.util.stream.Collectors.toSet());
         return new StudioConfig(new Http(host, port, maxBody, publicUrl), new Database(jdbcUrl, pool), auth, events, sockets,
-                dataDir.toAbsolutePath().normalize(), env.unknown(known));
+                quotas, rateLimits, dataDir.toAbsolutePath().normalize(), env.unknown(known));
     }
 }

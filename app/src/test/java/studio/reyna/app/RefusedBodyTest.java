@@ -9,6 +9,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +62,19 @@ class RefusedBodyTest {
             String refused = connection.readAnswer();
             assertThat(refused).startsWith("HTTP/1.1 413").containsIgnoringCase("connection: close");
         }
+    }
+
+    @Test
+    void json_nested_a_hundred_thousand_levels_deep_is_refused_and_the_studio_carries_on() {
+        var api = TestStudio.api();
+        String deep = "[".repeat(100_000) + "]".repeat(100_000);
+        for (String body : List.of("{\"schemaId\":\"x\",\"data\":" + deep + "}", "{\"name\":\"deep\",\"schema\":" + deep + "}")) {
+            var refused = api.call("POST", body.contains("schemaId") ? "/api/v1/buckets/" + UUID.randomUUID() + "/blobs" : "/api/v1/schemas",
+                    TOKEN, "application/json", body, Map.of());
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.json().get("detail").asString()).contains("nest");
+        }
+        assertThat(api.get("/api/v1/me", TOKEN).status()).isEqualTo(200);
     }
 
     /** One HTTP/1.1 connection to the test studio, read and written by hand. */

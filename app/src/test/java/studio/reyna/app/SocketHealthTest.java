@@ -41,6 +41,9 @@ class SocketHealthTest {
         // the events to its own in-process bus, not this studio's.
         env.put("REYNA_DB_URL", TestDatabase.createEmpty());
         env.put("REYNA_DB_POOL_SIZE", "4");
+        // These tests write bursts of blobs to flood sockets, far past a person's pace.
+        env.put("REYNA_RATE_BLOB_CREATES_PER_MINUTE", "100000");
+        env.put("REYNA_RATE_API_PER_MINUTE", "100000");
         studio = Studio.start(StudioConfig.read(env, 0, temp.resolve("unused")));
         api = new Api(studio.port());
     }

@@ -20,7 +20,13 @@ final class TestStudio {
 
     static synchronized int port() {
         if (studio == null) {
-            var config = StudioConfig.read(Map.of("REYNA_DB_URL", TestDatabase.sharedJdbcUrl(), "REYNA_DB_POOL_SIZE", "8"),
+            // Rate limits and quotas stay on (their headers and checks are part of every answer) but
+            // high: all the test classes share a few users and one address. LimitsTest runs
+            // studios of its own with low ones.
+            var config = StudioConfig.read(Map.of("REYNA_DB_URL", TestDatabase.sharedJdbcUrl(), "REYNA_DB_POOL_SIZE", "8",
+                            "REYNA_RATE_API_PER_MINUTE", "10000000", "REYNA_RATE_BLOB_CREATES_PER_MINUTE", "10000000",
+                            "REYNA_RATE_AUTH_PER_MINUTE", "10000000", "REYNA_QUOTA_BLOBS", "100000000",
+                            "REYNA_QUOTA_BUCKETS", "100000000"),
                     0, Path.of("target/unused-data"));
             studio = Studio.start(config);
             Runtime.getRuntime().addShutdownHook(new Thread(studio::close));

@@ -14,6 +14,7 @@ import studio.reyna.state.blob.Blobs;
 import studio.reyna.state.bucket.Buckets;
 import studio.reyna.state.share.Links;
 import studio.reyna.state.share.Shares;
+import studio.reyna.state.usage.Usage;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -25,8 +26,10 @@ public final class StateFixture {
     public final EventLog events = new EventLog(jdbi, ids, Clock.systemUTC(), JSON);
     public final Schemas schemas = new Schemas(jdbi, events, ids, JSON);
     public final AccessPolicy access = new AccessPolicy(java.time.Duration.ofMinutes(5), 10_000);
-    public final Buckets buckets = new Buckets(jdbi, access, events, ids);
-    public final Blobs blobs = new Blobs(jdbi, access, schemas, events, ids, JSON);
+    /** The studio's default quotas. */
+    public final Usage usage = new Usage(jdbi, new Usage.Limits(10_000, 1_000, 10_000_000_000L));
+    public final Buckets buckets = new Buckets(jdbi, access, events, usage, ids);
+    public final Blobs blobs = new Blobs(jdbi, access, schemas, events, usage, ids, JSON);
     public final Shares shares = new Shares(jdbi, access, events);
     public final Links links = new Links(jdbi, access, ids, Clock.systemUTC());
 

@@ -1,6 +1,7 @@
 package studio.reyna.core.problem;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * An expected failure that a client caused or can act on. The edge turns it into an RFC 9457
@@ -9,7 +10,8 @@ import java.util.List;
 public abstract sealed class ProblemException extends RuntimeException
         permits BadRequestException, UnauthorizedException, ForbiddenException, NotFoundException,
         ConflictException, PreconditionFailedException, PreconditionRequiredException,
-        PayloadTooLargeException, UnsupportedMediaTypeException, ValidationException {
+        PayloadTooLargeException, UnsupportedMediaTypeException, ValidationException, QuotaExceededException,
+        TooManyRequestsException {
 
     private final int status;
     private final String type;
@@ -41,5 +43,10 @@ public abstract sealed class ProblemException extends RuntimeException
     /** Field-level errors; empty for problems that are not about one field. */
     public List<FieldError> errors() {
         return List.of();
+    }
+
+    /** Extension members of the problem document beyond the standard ones (RFC 9457 §3.2), in order. */
+    public Map<String, Object> members() {
+        return Map.of();
     }
 }

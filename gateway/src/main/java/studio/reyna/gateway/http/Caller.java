@@ -24,6 +24,11 @@ public final class Caller {
         return id;
     }
 
+    /** The authenticated user; null for a request that needs none (sign-in, public links). */
+    public static UUID find(Context ctx) {
+        return ctx.attribute(ATTRIBUTE);
+    }
+
     /** The authenticated user, as the access policy names who is asking. */
     public static Principal principal(Context ctx) {
         return Principal.user(id(ctx));

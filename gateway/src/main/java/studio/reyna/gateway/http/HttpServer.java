@@ -12,9 +12,10 @@ import java.util.Map;
 import java.util.function.Consumer;
 import studio.reyna.core.problem.ProblemException;
 import studio.reyna.gateway.auth.Authentication;
+import studio.reyna.gateway.limit.RequestLimits;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Builds the HTTP server: settings, the error mapping, authentication, then each feature's routes. */
+/** Builds the HTTP server: settings, the error mapping, authentication, rate limits, then each feature's routes. */
 public final class HttpServer {
     private HttpServer() {
     }
@@ -28,7 +29,7 @@ public final class HttpServer {
      * @param servlets servlets that answer an exact path themselves, beside Javalin's routes (the
      *                 WebSocket endpoint): no authentication or request id applies to them
      */
-    public static Javalin create(Settings settings, JsonMapper json, Authentication authentication,
+    public static Javalin create(Settings settings, JsonMapper json, Authentication authentication, RequestLimits limits,
                                  List<Consumer<RoutesConfig>> features, Map<String, Servlet> servlets) {
         var problems = new Problems(json);
         return Javalin.create(config -> {
@@ -53,6 +54,7 @@ public final class HttpServer {
             var routes = config.routes;
             routes.before(RequestIds::assign);
             routes.before("/api/v1/*", authentication::require);
+            routes.before("/api/v1/*", limits::check);
             routes.exception(ProblemException.class, problems::expected);
             routes.exception(HttpResponseException.class, problems::http);
             routes.exception(Exception.class, problems::unexpected);

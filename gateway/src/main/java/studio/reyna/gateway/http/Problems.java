@@ -4,10 +4,12 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import studio.reyna.core.problem.FieldError;
 import studio.reyna.core.problem.ProblemException;
+import studio.reyna.core.problem.TooManyRequestsException;
 import studio.reyna.db.SqlErrors;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -24,7 +26,10 @@ public final class Problems {
     }
 
     public void expected(ProblemException problem, Context ctx) {
-        write(ctx, problem.status(), problem.type(), problem.title(), problem.detail(), problem.errors());
+        if (problem instanceof TooManyRequestsException limited) {
+            ctx.header("Retry-After", Long.toString(limited.retryAfterSeconds()));
+        }
+        write(ctx, problem.status(), problem.type(), problem.title(), problem.detail(), problem.errors(), problem.members());
     }
 
     /** Errors Javalin raises itself (unknown route, wrong method, its own size checks). */
@@ -85,7 +90,13 @@ public final class Problems {
     }
 
     public void write(Context ctx, int status, String type, String title, String detail, List<FieldError> errors) {
+        write(ctx, status, type, title, detail, errors, Map.of());
+    }
+
+    private void write(Context ctx, int status, String type, String title, String detail, List<FieldError> errors,
+                       Map<String, Object> members) {
         ObjectNode body = body(ctx.path(), status, type, title, detail);
+        members.forEach((name, value) -> body.set(name, json.valueToTree(value)));
         if (!errors.isEmpty()) {
             var array = body.putArray("errors");
             errors.forEach(error -> array.addObject().put("pointer", error.pointer()).put("message", error.message()));

@@ -237,7 +237,7 @@ public final class Socket implements Session.Listener.AutoDemanding {
         if (messagesInWindow <= perSecond) {
             return 0;
         }
-        return messagesInWindow > 2 * perSecond ? 2 : 1;
+        return messagesInWindow > 2L * perSecond ? 2 : 1;
     }
 
     /**

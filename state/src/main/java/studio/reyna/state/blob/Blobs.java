@@ -22,6 +22,7 @@ import studio.reyna.schema.ValidatedSchema;
 import studio.reyna.state.access.Access;
 import studio.reyna.state.access.AccessPolicy;
 import studio.reyna.state.access.Principal;
+import studio.reyna.state.usage.Usage;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -42,12 +43,14 @@ public final class Blobs {
     private final AccessPolicy access;
     private final Schemas schemas;
     private final EventLog events;
+    private final Usage usage;
     private final Ids ids;
     private final ObjectMapper json;
 
-    public Blobs(Jdbi jdbi, AccessPolicy access, Schemas schemas, EventLog events, Ids ids, ObjectMapper json) {
+    public Blobs(Jdbi jdbi, AccessPolicy access, Schemas schemas, EventLog events, Usage usage, Ids ids, ObjectMapper json) {
         this.jdbi = jdbi;
         this.access = access;
+        this.usage = usage;
         this.schemas = schemas;
         this.events = events;
         this.ids = ids;
@@ -63,6 +66,7 @@ public final class Blobs {
         var data = checkedData(schema, request.data());
         var derived = TitleAndPreview.of(schema.version().document(), data);
         String text = json.writeValueAsString(data);
+        int size = utf8Length(text);
         return jdbi.inTransaction(h -> {
             var who = Principal.user(callerId);
             var seen = access.requireWrite(h, who, bucketId, AccessPolicy.Lock.NONE);
@@ -75,8 +79,9 @@ public final class Blobs {
                     .bind("id", ids.next()).bind("owner", bucket.ownerId()).bind("bucket", bucketId)
                     .bind("schemaId", schema.version().schemaId()).bind("schemaVersion", schema.version().version())
                     .bind("title", derived.title()).bind("preview", derived.preview())
-                    .bind("data", text).bind("size", utf8Length(text))
+                    .bind("data", text).bind("size", size)
                     .map(this::blob).one();
+            usage.requireRoom(h, bucket.ownerId(), 1, 0, size);
             append(h, EventType.BLOB_CREATED, blob, callerId);
             return blob;
         });
@@ -98,18 +103,23 @@ public final class Blobs {
         var checked = checkedData(schema, data);
         var derived = TitleAndPreview.of(schema.version().document(), checked);
         String text = json.writeValueAsString(checked);
+        int size = utf8Length(text);
         return jdbi.inTransaction(h -> {
             var current = lockForWrite(h, callerId, blobId);
             requireVersion(current, expectedVersion, "; reload it and apply the change again");
-            var blob = h.createQuery("""
+            // The size before comes from the row as it was when the statement began.
+            var replaced = h.createQuery("""
                             update blobs set data = cast(:data as jsonb), schema_version = :schemaVersion,
                                    version = version + 1, title = :title, preview = :preview, size_bytes = :size,
                                    updated_at = now()
-                            where id = :id returning\s""" + COLUMNS)
+                            from (select size_bytes as size_before from blobs where id = :id) was
+                            where id = :id returning size_before,\s""" + COLUMNS)
                     .bind("data", text).bind("schemaVersion", schema.version().version())
-                    .bind("title", derived.title()).bind("preview", derived.preview()).bind("size", utf8Length(text))
+                    .bind("title", derived.title()).bind("preview", derived.preview()).bind("size", size)
                     .bind("id", blobId)
-                    .map(this::blob).one();
+                    .map((rs, ctx) -> new Replaced(blob(rs, ctx), rs.getInt("size_before"))).one();
+            usage.requireRoom(h, current.ownerId(), 0, 0, size - replaced.sizeBefore());
+            var blob = replaced.blob();
             append(h, EventType.BLOB_UPDATED, blob, callerId);
             return blob;
         });
@@ -239,6 +249,9 @@ public final class Blobs {
             throw new ForbiddenException("blob " + blobId + " is shared with you read-only");
         }
         return row.blob().get();
+    }
+
+    private record Replaced(Blob blob, int sizeBefore) {
     }
 
     /** A blob row read for a decision: its bucket, and the blob itself, parsed only when asked for. */

@@ -15,6 +15,7 @@ import studio.reyna.db.SqlErrors;
 import studio.reyna.events.EventLog;
 import studio.reyna.state.access.AccessPolicy;
 import studio.reyna.state.access.Principal;
+import studio.reyna.state.usage.Usage;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -29,11 +30,13 @@ public final class Buckets {
     private final Jdbi jdbi;
     private final AccessPolicy access;
     private final EventLog events;
+    private final Usage usage;
     private final Ids ids;
 
-    public Buckets(Jdbi jdbi, AccessPolicy access, EventLog events, Ids ids) {
+    public Buckets(Jdbi jdbi, AccessPolicy access, EventLog events, Usage usage, Ids ids) {
         this.jdbi = jdbi;
         this.access = access;
+        this.usage = usage;
         this.events = events;
         this.ids = ids;
     }
@@ -56,6 +59,7 @@ public final class Buckets {
                             + "values (:id, :owner, :parent, :name) returning " + COLUMNS)
                     .bind("id", ids.next()).bind("owner", finalOwner).bind("parent", parentId).bind("name", cleanName)
                     .map(Bucket::read).one(), cleanName);
+            usage.requireRoom(h, finalOwner, 0, 1, 0);
             append(h, EventType.BUCKET_CREATED, bucket, callerId, null, access.audience(h, bucket.id()));
             return bucket;
         });
