@@ -166,6 +166,23 @@ class LimitsTest {
     }
 
     @Test
+    void with_redis_hanging_requests_are_still_served_and_counted_by_the_node() {
+        try (var redis = new TcpProxy(6379)) {
+            var api = node(Map.of("REYNA_RATE_API_PER_MINUTE", "3", "REYNA_REDIS_URL", "redis://127.0.0.1:" + redis.port()));
+            String token = api.register("hanging").get("accessToken").asString();
+            awaitShared(0);
+            assertThat(api.get("/api/v1/me", token).status()).isEqualTo(200);
+
+            redis.freeze();
+            for (int i = 0; i < 3; i++) {
+                assertThat(api.get("/api/v1/me", token).status()).isEqualTo(200);
+            }
+            assertThat(api.get("/api/v1/me", token).status()).as("the node still limits on its own").isEqualTo(429);
+            assertThat(nodes.get(0).sharedRateLimits()).isFalse();
+        }
+    }
+
+    @Test
     void a_node_starts_and_serves_when_redis_cannot_be_reached_at_all() throws Exception {
         int closedPort;
         try (var probe = new java.net.ServerSocket(0)) {

@@ -20,6 +20,7 @@ final class TcpProxy implements AutoCloseable {
     private final int port;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket listener;
+    private volatile boolean frozen;
 
     TcpProxy(int targetPort) {
         this.targetPort = targetPort;
@@ -48,6 +49,14 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Keeps every connection open but passes no byte on, either way: the service hangs, as a
+     * stopped process or a dropped route looks to a client that is still connected.
+     */
+    void freeze() {
+        frozen = true;
+    }
+
     /** Cuts every relayed connection and stops listening: the service is gone for the client. */
     void stop() {
         try {
@@ -74,9 +83,15 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
-    private static void pipe(Socket from, Socket to) {
+    private void pipe(Socket from, Socket to) {
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-            in.transferTo(out);
+            byte[] buffer = new byte[8192];
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                if (!frozen) {
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            }
         } catch (IOException ignored) {
             // one side went away
         } finally {

@@ -13,6 +13,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.micrometer.core.instrument.Gauge;
@@ -36,6 +37,11 @@ public final class TokenBuckets implements AutoCloseable {
     private static final Duration CONNECT_RETRY = Duration.ofSeconds(5);
     /** A request waits at most this for Redis before it is counted here instead. */
     private static final Duration REDIS_TIMEOUT = Duration.ofMillis(500);
+    /**
+     * After Redis failed to answer, requests are counted here for this long before Redis is asked
+     * again: a Redis that hangs rather than refuses would otherwise cost every request the timeout.
+     */
+    private static final Duration PAUSE_AFTER_FAILURE = Duration.ofSeconds(5);
 
     /** One consumption: whether it was allowed, what is left, and when to come back. */
     public record Probe(boolean allowed, long remaining, long secondsToFull, long secondsToRetry) {
@@ -54,6 +60,7 @@ public final class TokenBuckets implements AutoCloseable {
     private final RedisClient redis;
     private final String redisAddress;
     private final AtomicBoolean sharedDown = new AtomicBoolean(false);
+    private volatile long askRedisAgainAt = System.nanoTime();
     private final Thread connector;
     private volatile boolean closed;
     private volatile StatefulRedisConnection<byte[], byte[]> connection;
@@ -71,6 +78,7 @@ public final class TokenBuckets implements AutoCloseable {
             // Commands fail at once while the connection is down, rather than queue until it is back.
             redis.setOptions(ClientOptions.builder().autoReconnect(true)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(TimeoutOptions.enabled(REDIS_TIMEOUT))
                     .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(1)).build()).build());
             connector = Thread.ofPlatform().daemon().name("redis-connect").start(this::connectUntilConnected);
         }
@@ -93,7 +101,7 @@ public final class TokenBuckets implements AutoCloseable {
     public Probe take(RateLimit limit, String key) {
         String id = limit.name() + ":" + key;
         var remote = shared;
-        if (remote != null && connection.isOpen()) {
+        if (remote != null && connection.isOpen() && System.nanoTime() - askRedisAgainAt >= 0) {
             try {
                 var probe = remote.builder().build(("reyna:ratelimit:" + id).getBytes(StandardCharsets.UTF_8),
                         () -> configuration(limit)).tryConsumeAndReturnRemaining(1);
@@ -102,9 +110,10 @@ public final class TokenBuckets implements AutoCloseable {
                 }
                 return Probe.of(probe);
             } catch (RuntimeException e) {
+                askRedisAgainAt = System.nanoTime() + PAUSE_AFTER_FAILURE.toNanos();
                 reportDown(e.getMessage());
             }
-        } else if (remote != null) {
+        } else if (remote != null && !connection.isOpen()) {
             reportDown("the connection is down");
         }
         return Probe.of(local.get(id, ignored -> Bucket.builder().addLimit(refilledOver(limit)).build())
@@ -112,12 +121,13 @@ public final class TokenBuckets implements AutoCloseable {
     }
 
     /**
-     * True while this node is connected to Redis, so its limits are counted with the other nodes'.
-     * After an outage the client reconnects by itself, backing off up to 30 s between attempts.
+     * True while this node is connected to Redis and Redis answered the last time it was asked, so
+     * its limits are counted with the other nodes'. After an outage the client reconnects by
+     * itself, backing off up to 30 s between attempts.
      */
     public boolean isShared() {
         var current = connection;
-        return current != null && current.isOpen();
+        return current != null && current.isOpen() && System.nanoTime() - askRedisAgainAt >= 0;
     }
 
     private static BucketConfiguration configuration(RateLimit limit) {
@@ -143,6 +153,7 @@ public final class TokenBuckets implements AutoCloseable {
                 var opened = redis.connect(ByteArrayCodec.INSTANCE);
                 connection = opened;
                 shared = Bucket4jLettuce.casBasedBuilder(opened)
+                        .requestTimeout(REDIS_TIMEOUT)
                         .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
                         .build();
                 if (sharedDown.compareAndSet(true, false)) {
