@@ -28,6 +28,7 @@ import studio.reyna.gateway.auth.AccessTokens;
 import studio.reyna.gateway.auth.Accounts;
 import studio.reyna.gateway.auth.AuthRoutes;
 import studio.reyna.gateway.auth.Authentication;
+import studio.reyna.gateway.attachment.AttachmentRoutes;
 import studio.reyna.gateway.blob.BlobRoutes;
 import studio.reyna.gateway.bucket.BucketRoutes;
 import studio.reyna.gateway.health.HealthRoutes;
@@ -46,6 +47,9 @@ import studio.reyna.gateway.share.ShareRoutes;
 import studio.reyna.gateway.usage.UsageRoutes;
 import studio.reyna.schema.Schemas;
 import studio.reyna.state.access.AccessPolicy;
+import studio.reyna.state.attachment.AttachmentSweeper;
+import studio.reyna.state.attachment.Attachments;
+import studio.reyna.state.attachment.S3Objects;
 import studio.reyna.state.blob.Blobs;
 import studio.reyna.state.bucket.BucketTree;
 import studio.reyna.state.bucket.Buckets;
@@ -127,12 +131,27 @@ final class Studio implements AutoCloseable {
             var access = new AccessPolicy(Duration.ofMinutes(5), 100_000);
             var quotas = config.quotas();
             var usage = new Usage(jdbi, new Usage.Limits(quotas.blobs(), quotas.buckets(), quotas.bytes()));
-            var buckets = new Buckets(jdbi, access, events, usage, ids);
-            var blobs = new Blobs(jdbi, access, schemas, events, usage, ids, json);
+            var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            var files = config.attachments();
+            S3Objects s3 = null;
+            AttachmentSweeper sweeper = null;
+            if (files.s3() != null) {
+                s3 = S3Objects.connect(files.s3(), files.maxBytes());
+                opened.push(s3);
+                sweeper = new AttachmentSweeper(jdbi, s3, Duration.ofMinutes(1)).start();
+                opened.push(sweeper);
+                log.info("attachments are kept in S3: {}", files.s3());
+            }
+            // The storage quota: Usage.charge(h, ownerId, 0, 0, bytes) takes this place once
+            // studio.reyna.state.usage is part of the build; until then attachment bytes are not limited.
+            Attachments.Quota storageQuota = (h, ownerId, bytes) -> { };
+            var attachments = new Attachments(jdbi, access, events, ids,
+                    new Attachments.Settings(files.maxBytes(), files.maxUploads()), storageQuota, s3, sweeper, metrics);
+            var buckets = new Buckets(jdbi, access, events, usage, ids, attachments);
+            var blobs = new Blobs(jdbi, access, schemas, events, usage, ids, json, attachments);
             var shares = new Shares(jdbi, access, events);
             var links = new Links(jdbi, access, ids, clock);
             var tree = new BucketTree(jdbi);
-            var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
             EventBus bus = config.events().natsUrl() == null ? new InProcessEventBus()
                     : NatsEventBus.start(config.events().natsUrl(), config.events().subjectPrefix(),
@@ -146,6 +165,13 @@ final class Studio implements AutoCloseable {
             // Access decisions cached on this node are forgotten when any node changes shares or the tree.
             opened.push(bus.subscribe("share.>", access::changed));
             opened.push(bus.subscribe("bucket.>", access::changed));
+            if (sweeper != null) {
+                // Deletes on any node leave S3 objects to delete; the sweeper of every node hears of them.
+                var wakeable = sweeper;
+                for (String deleted : List.of("blob.deleted.>", "bucket.deleted.>", "attachment.deleted.>")) {
+                    opened.push(bus.subscribe(deleted, event -> wakeable.wake()));
+                }
+            }
 
             var accessTokens = AccessTokens.load(jdbi, config.auth().jwtKey(), clock, config.auth().accessTokenLifetime());
             var accounts = new Accounts(jdbi, accessTokens, ids, clock, config.auth().refreshTokenLifetime());
@@ -181,8 +207,9 @@ final class Studio implements AutoCloseable {
                     new SchemaRoutes(schemas, bodies)::routes,
                     new BucketRoutes(buckets, blobs, bodies)::routes,
                     new BlobRoutes(blobs, bodies)::routes,
+                    new AttachmentRoutes(attachments)::routes,
                     new ShareRoutes(shares, links, bodies, () -> url(config.http(), listening.get().port()))::routes,
-                    new PublicRoutes(links, buckets, blobs)::routes),
+                    new PublicRoutes(links, buckets, blobs, attachments)::routes),
                     Map.of(RealtimeEndpoint.PATH, realtime.servlet()));
             listening.set(http);
             http.start();

@@ -6,12 +6,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import studio.reyna.db.DatabaseUrl;
+import studio.reyna.state.attachment.S3Settings;
 
 /**
  * Every setting of the studio, read once from the environment (and the command line) at start and
  * checked then. {@code docs/configuration.md} lists the same variables; a test keeps them in step.
  */
 record StudioConfig(Http http, Database database, Auth auth, Events events, Sockets sockets, Quotas quotas, RateLimits rateLimits,
+                    Attachments attachments,
                     Path dataDir, Set<String> unknownVariables) {
 
     /** The variables this version reads, with what each does; the reference documentation is checked against it. */
@@ -43,9 +45,24 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
             new Setting("REYNA_RATE_BLOB_CREATES_PER_MINUTE", "30", "blobs a user may create per minute"),
             new Setting("REYNA_RATE_AUTH_PER_MINUTE", "10", "sign-up, sign-in and refresh requests per client address per minute"),
             new Setting("REYNA_REDIS_URL", "(limits per node)", "Redis, redis://[password@]host:6379, to share rate limits among nodes"),
+            new Setting("REYNA_MAX_ATTACHMENT_BYTES", "5368709120", "largest attachment accepted, in bytes (5 GiB); larger → 413"),
+            new Setting("REYNA_MAX_ATTACHMENT_UPLOADS", "(half of REYNA_DB_POOL_SIZE)", "attachment uploads one node receives at once"),
+            new Setting("REYNA_S3_ENDPOINT", "(attachments in PostgreSQL)", "an S3-compatible store for attachments, https://host:port"),
+            new Setting("REYNA_S3_BUCKET", "(required with an endpoint)", "the bucket attachments are kept in (created if missing)"),
+            new Setting("REYNA_S3_REGION", "us-east-1", "the store's region"),
+            new Setting("REYNA_S3_ACCESS_KEY", "(required with an endpoint)", "access key id"),
+            new Setting("REYNA_S3_SECRET_KEY", "(required with an endpoint)", "secret access key"),
+            new Setting("REYNA_S3_PATH_STYLE", "true", "address the bucket in the path (host/bucket/key), not as a host name"),
             new Setting("REYNA_JAVA_OPTS", "(none)", "JVM flags; read by bin/reyna, not by the studio"));
 
+    /** Largest attachment S3 itself stores (5 TiB), and so the largest limit that can be set. */
+    static final long MAX_ATTACHMENT_LIMIT = 5L << 40;
+
     record Setting(String name, String defaultValue, String meaning) {
+    }
+
+    /** {@code s3} null means: attachments are kept in PostgreSQL. */
+    record Attachments(long maxBytes, int maxUploads, S3Settings s3) {
     }
 
     record Http(String host, int port, long maxBodyBytes, String publicUrl) {
@@ -132,8 +149,50 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
                 (int) env.number("REYNA_RATE_API_PER_MINUTE", 100, 1, 10_000_000),
                 (int) env.number("REYNA_RATE_BLOB_CREATES_PER_MINUTE", 30, 1, 10_000_000),
                 (int) env.number("REYNA_RATE_AUTH_PER_MINUTE", 10, 1, 10_000_000), redisUrl);
+        var attachments = new Attachments(
+                env.number("REYNA_MAX_ATTACHMENT_BYTES", 5L << 30, 1, MAX_ATTACHMENT_LIMIT),
+                (int) env.number("REYNA_MAX_ATTACHMENT_UPLOADS", Math.max(1, pool / 2), 1, 10_000),
+                s3(env));
         var known = SETTINGS.stream().map(Setting::name).collect(java.util.stream.Collectors.toSet());
         return new StudioConfig(new Http(host, port, maxBody, publicUrl), new Database(jdbcUrl, pool), auth, events, sockets,
-                quotas, rateLimits, dataDir.toAbsolutePath().normalize(), env.unknown(known));
+                quotas, rateLimits, attachments, dataDir.toAbsolutePath().normalize(), env.unknown(known));
+    }
+
+    /** The S3 store of attachments: all of it, or nothing (each missing part named). */
+    private static S3Settings s3(Environment env) {
+        var endpoint = env.text("REYNA_S3_ENDPOINT");
+        if (endpoint.isEmpty()) {
+            for (String name : List.of("REYNA_S3_BUCKET", "REYNA_S3_REGION", "REYNA_S3_ACCESS_KEY", "REYNA_S3_SECRET_KEY",
+                    "REYNA_S3_PATH_STYLE")) {
+                if (env.text(name).isPresent()) {
+                    throw new Environment.ConfigException(name + " is set but REYNA_S3_ENDPOINT is not: "
+                            + "set the endpoint to keep attachments in S3, or unset " + name);
+                }
+            }
+            return null;
+        }
+        if (!endpoint.get().matches("^https?://[^\\s/]+(/.*)?$")) {
+            throw new Environment.ConfigException("REYNA_S3_ENDPOINT must look like https://host:port, not '" + endpoint.get() + "'");
+        }
+        String bucket = required(env, "REYNA_S3_BUCKET");
+        // S3's own bucket naming rules, which every compatible store accepts.
+        if (!bucket.matches("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")) {
+            throw new Environment.ConfigException("REYNA_S3_BUCKET must be 3 to 63 lower-case letters, digits, '.' and '-'");
+        }
+        String region = env.text("REYNA_S3_REGION").orElse("us-east-1");
+        if (!region.matches("^[a-z0-9-]{1,64}$")) {
+            throw new Environment.ConfigException("REYNA_S3_REGION must be a region name such as eu-west-1, not '" + region + "'");
+        }
+        String pathStyle = env.text("REYNA_S3_PATH_STYLE").orElse("true").toLowerCase(java.util.Locale.ROOT);
+        if (!pathStyle.equals("true") && !pathStyle.equals("false")) {
+            throw new Environment.ConfigException("REYNA_S3_PATH_STYLE must be true or false, not '" + pathStyle + "'");
+        }
+        return new S3Settings(endpoint.get(), bucket, region, required(env, "REYNA_S3_ACCESS_KEY"),
+                required(env, "REYNA_S3_SECRET_KEY"), pathStyle.equals("true"));
+    }
+
+    private static String required(Environment env, String name) {
+        return env.text(name).orElseThrow(() -> new Environment.ConfigException(
+                name + " is required when REYNA_S3_ENDPOINT is set (or " + name + "_FILE naming a file that holds it)"));
     }
 }

@@ -6,7 +6,8 @@ import java.util.UUID;
  * The kinds of change, and the subject each is published under. Subjects are hierarchical, so
  * subscribers can use wildcards ({@code blob.*.note.>}): {@code blob.{action}.{schemaId}.{ownerId}},
  * {@code bucket.{action}.{bucketId}.{ownerId}}, {@code schema.published.{schemaId}.{ownerId}},
- * {@code share.{action}.{bucketId}.{ownerId}}.
+ * {@code share.{action}.{bucketId}.{ownerId}}, {@code attachment.{action}.{schemaId}.{ownerId}} (the
+ * schema of the blob the file is attached to, as for blob events).
  */
 public enum EventType {
     BLOB_CREATED("blob.created"),
@@ -20,7 +21,9 @@ public enum EventType {
     BUCKET_DELETED("bucket.deleted"),
     SCHEMA_PUBLISHED("schema.published"),
     SHARE_CHANGED("share.changed"),
-    SHARE_REVOKED("share.revoked");
+    SHARE_REVOKED("share.revoked"),
+    ATTACHMENT_ADDED("attachment.added"),
+    ATTACHMENT_DELETED("attachment.deleted");
 
     private final String name;
 

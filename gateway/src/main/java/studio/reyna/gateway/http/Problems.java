@@ -10,6 +10,8 @@ import org.slf4j.LoggerFactory;
 import studio.reyna.core.problem.FieldError;
 import studio.reyna.core.problem.ProblemException;
 import studio.reyna.core.problem.TooManyRequestsException;
+import studio.reyna.core.problem.RangeNotSatisfiableException;
+import studio.reyna.core.problem.UnavailableException;
 import studio.reyna.db.SqlErrors;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -28,6 +30,10 @@ public final class Problems {
     public void expected(ProblemException problem, Context ctx) {
         if (problem instanceof TooManyRequestsException limited) {
             ctx.header("Retry-After", Long.toString(limited.retryAfterSeconds()));
+        } else if (problem instanceof UnavailableException unavailable) {
+            ctx.header("Retry-After", Integer.toString(unavailable.retryAfterSeconds()));
+        } else if (problem instanceof RangeNotSatisfiableException range) {
+            ctx.header("Content-Range", "bytes */" + range.size());
         }
         write(ctx, problem.status(), problem.type(), problem.title(), problem.detail(), problem.errors(), problem.members());
     }

@@ -2,10 +2,12 @@ package studio.reyna.gateway.share;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import studio.reyna.gateway.attachment.AttachmentRoutes;
 import studio.reyna.gateway.blob.BlobRoutes;
 import studio.reyna.gateway.http.JsonBody;
 import studio.reyna.gateway.http.Responses;
 import studio.reyna.state.access.Principal;
+import studio.reyna.state.attachment.Attachments;
 import studio.reyna.state.blob.Blobs;
 import studio.reyna.state.bucket.Buckets;
 import studio.reyna.state.share.Links;
@@ -19,11 +21,13 @@ public final class PublicRoutes {
     private final Links links;
     private final Buckets buckets;
     private final Blobs blobs;
+    private final Attachments attachments;
 
-    public PublicRoutes(Links links, Buckets buckets, Blobs blobs) {
+    public PublicRoutes(Links links, Buckets buckets, Blobs blobs, Attachments attachments) {
         this.links = links;
         this.buckets = buckets;
         this.blobs = blobs;
+        this.attachments = attachments;
     }
 
     public void routes(RoutesConfig routes) {
@@ -32,6 +36,8 @@ public final class PublicRoutes {
         routes.get("/api/v1/public/{token}/buckets/{bucketId}", this::bucket);
         routes.get("/api/v1/public/{token}/buckets/{bucketId}/blobs", this::blobs);
         routes.get("/api/v1/public/{token}/blobs/{blobId}", this::blob);
+        routes.get("/api/v1/public/{token}/blobs/{blobId}/attachments", this::attachments);
+        routes.get("/api/v1/public/{token}/blobs/{blobId}/attachments/{attachmentId}", this::attachment);
     }
 
     private Principal holder(Context ctx) {
@@ -61,5 +67,15 @@ public final class PublicRoutes {
 
     private void blob(Context ctx) {
         BlobRoutes.respond(ctx, blobs.get(holder(ctx), JsonBody.pathId(ctx, "blobId", "blob")));
+    }
+
+    private void attachments(Context ctx) {
+        AttachmentRoutes.page(ctx, attachments.list(holder(ctx), JsonBody.pathId(ctx, "blobId", "blob"),
+                Responses.pageRequest(ctx)));
+    }
+
+    private void attachment(Context ctx) {
+        AttachmentRoutes.send(ctx, attachments.open(holder(ctx), JsonBody.pathId(ctx, "blobId", "blob"),
+                JsonBody.pathId(ctx, "attachmentId", "attachment")));
     }
 }
