@@ -118,9 +118,10 @@ final class MultipartUpload implements Upload {
     /** The header section of a part, names in lower case (UTF-8: browsers send file names so). */
     private Map<String, String> headers() throws IOException {
         var headers = new HashMap<String, String>();
+        int total = 0;
         while (true) {
-            int end = find(new byte[] {'\r', '\n'}, MAX_HEADER_BYTES);
-            if (end < 0) {
+            int end = find(new byte[] {'\r', '\n'}, MAX_HEADER_BYTES - total);
+            if (end < 0 || (total += end - pos + 2) > MAX_HEADER_BYTES) {
                 throw new BadRequestException("a part's headers are longer than " + MAX_HEADER_BYTES + " bytes or never end");
             }
             String line = new String(buffer, pos, end - pos, StandardCharsets.UTF_8);
