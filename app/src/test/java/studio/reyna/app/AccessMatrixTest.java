@@ -140,6 +140,7 @@ class AccessMatrixTest {
         String variant;
         String query;
         String body;
+        String contentType = "application/json";
         boolean probe;
         /** World values made before the call though the request does not name them. */
         final List<String> given = new ArrayList<>();
@@ -166,6 +167,12 @@ class AccessMatrixTest {
 
         Row body(String text) {
             this.body = text;
+            return this;
+        }
+
+        /** The media type of the body (JSON unless said). */
+        Row contentType(String type) {
+            this.contentType = type;
             return this;
         }
 
@@ -283,6 +290,17 @@ class AccessMatrixTest {
                 user("DELETE", "/api/v1/blobs/{blobId}").header("If-Match", "\"1\"").expect(
                         "204 204 204 | 403 403 404 | 204 204 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
 
+                // Attachments follow their blob: whoever may read it reads them, whoever may write it adds and deletes them.
+                user("POST", "/api/v1/blobs/{blobId}/attachments").query("filename=notes.txt").contentType("text/plain")
+                        .body("A new note").expect(
+                        "201 201 201 | 403 403 404 | 201 201 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
+                user("GET", "/api/v1/blobs/{blobId}/attachments").given("attachment").expect(
+                        "200 200 200 | 200 200 404 | 200 200 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
+                user("GET", "/api/v1/blobs/{blobId}/attachments/{attachmentId}").param("attachmentId", "attachment").expect(
+                        "200 200 200 | 200 200 404 | 200 200 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
+                user("DELETE", "/api/v1/blobs/{blobId}/attachments/{attachmentId}").param("attachmentId", "attachment").expect(
+                        "204 204 204 | 403 403 404 | 204 204 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
+
                 // Shares and links: the owner's alone, on any of its buckets, shared or not.
                 user("POST", "/api/v1/buckets/{bucketId}/shares").body("{\"email\":\"${bystanderEmail}\",\"access\":\"read\"}").expect(
                         "201 201 201 | 403 403 404 | 403 403 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
@@ -314,8 +332,15 @@ class AccessMatrixTest {
                         "200 200 404 | 200 200 404 | 200 200 404 | 200 200 404 | 404 404 404 | 200 200 404 | 404 404 404 | 404 404 404"),
                 link("GET", "/api/v1/public/{token}/blobs/{blobId}").expect(
                         "200 200 404 | 200 200 404 | 200 200 404 | 200 200 404 | 404 404 404 | 200 200 404 | 404 404 404 | 404 404 404"),
+                link("GET", "/api/v1/public/{token}/blobs/{blobId}/attachments").given("attachment").expect(
+                        "200 200 404 | 200 200 404 | 200 200 404 | 200 200 404 | 404 404 404 | 200 200 404 | 404 404 404 | 404 404 404"),
+                link("GET", "/api/v1/public/{token}/blobs/{blobId}/attachments/{attachmentId}").param("attachmentId", "attachment").expect(
+                        "200 200 404 | 200 200 404 | 200 200 404 | 200 200 404 | 404 404 404 | 200 200 404 | 404 404 404 | 404 404 404"),
                 // Nothing on the public surface writes, whoever calls and whatever the token.
                 link("DELETE", "/api/v1/public/{token}/blobs/{blobId}").probe().expect(
+                        "405 405 405 | 405 405 405 | 405 405 405 | 405 405 405 | 405 405 405 | 405 405 405 | 405 405 405 | 405 405 405"),
+                link("POST", "/api/v1/public/{token}/blobs/{blobId}/attachments").probe().query("filename=defaced.txt")
+                        .contentType("text/plain").body("Defaced").expect(
                         "405 405 405 | 405 405 405 | 405 405 405 | 405 405 405 | 405 405 405 | 405 405 405 | 405 405 405 | 405 405 405"),
                 link("PUT", "/api/v1/public/{token}/blobs/{blobId}").probe().body("{\"data\":{\"title\":\"Defaced\"}}")
                         .header("If-Match", "*").expect(
@@ -514,7 +539,7 @@ class AccessMatrixTest {
     }
 
     /** A request ready to send. */
-    record Request(String method, String path, String bearer, String body, Map<String, String> headers) {
+    record Request(String method, String path, String bearer, String contentType, String body, Map<String, String> headers) {
         @Override
         public String toString() {
             return method + " " + path;
@@ -522,7 +547,7 @@ class AccessMatrixTest {
     }
 
     private static Api.Response send(Request request) {
-        return API.call(request.method(), request.path(), request.bearer(), request.body() == null ? null : "application/json",
+        return API.call(request.method(), request.path(), request.bearer(), request.body() == null ? null : request.contentType(),
                 request.body(), request.headers());
     }
 
@@ -553,6 +578,7 @@ class AccessMatrixTest {
         private final String unique = UUID.randomUUID().toString().substring(0, 8);
         private final Map<Resource, String> buckets = new EnumMap<>(Resource.class);
         private final Map<Resource, String> blobs = new EnumMap<>(Resource.class);
+        private final Map<Resource, String> attachments = new EnumMap<>(Resource.class);
         private final Map<Held, String> links = new EnumMap<>(Held.class);
         /** Every value a request was filled with, to take ids out of answers that are compared. */
         private final Map<String, String> used = new HashMap<>();
@@ -588,6 +614,13 @@ class AccessMatrixTest {
                     201, "creating a blob")));
         }
 
+        /** A file attached by the owner to the blob in the bucket of {@code where}, made on first use. */
+        String attachment(Resource where) {
+            return attachments.computeIfAbsent(where, w -> id(expect(API.call("POST", "/api/v1/blobs/" + blob(w)
+                    + "/attachments?filename=notes.txt", token(Actor.OWNER), "text/plain", "A note", Map.of()),
+                    201, "attaching a file")));
+        }
+
         Request request(Row row, Actor who, Resource where) {
             this.actor = who;
             this.resource = where;
@@ -607,7 +640,7 @@ class AccessMatrixTest {
             }
             var headers = new LinkedHashMap<String, String>();
             row.headers.forEach((name, value) -> headers.put(name, fill(value, row.surface)));
-            return new Request(row.method, path.toString(), bearer(row.surface, who),
+            return new Request(row.method, path.toString(), bearer(row.surface, who), row.contentType,
                     row.body == null ? null : fill(row.body, row.surface), headers);
         }
 
@@ -650,6 +683,7 @@ class AccessMatrixTest {
                 case "schema" -> SCHEMA;
                 case "bucket" -> guessing ? UUID.randomUUID().toString() : buckets.get(resource);
                 case "blob" -> guessing ? UUID.randomUUID().toString() : blob(resource);
+                case "attachment" -> guessing ? UUID.randomUUID().toString() : attachment(resource);
                 case "link" -> link(actor.link);
                 case "sibling" -> resource == Resource.INSIDE
                         ? newBucket("Sibling " + unique, buckets.get(Resource.SHARED_ROOT))

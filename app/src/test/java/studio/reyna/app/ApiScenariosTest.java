@@ -35,7 +35,19 @@ class ApiScenariosTest {
             {"type":"object","required":["title"],"properties":{
               "title":{"type":"string","maxLength":100},"body":{"type":"string"},"count":{"type":"integer"}}}""";
 
+    /** The content of the attachments the world makes: 20 bytes. */
+    private static final String ATTACHED = "0123456789abcdefghij";
+
     enum Actor { ANN, BOB, ANONYMOUS }
+
+    static String sha256Hex(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     /**
      * One row of the table. Placeholders {@code ${name}} in path, body and headers come from the
@@ -278,6 +290,90 @@ class ApiScenariosTest {
                 call("refuses a move body that is not sent as JSON", a, "PATCH", "/api/v1/blobs/${blob}", "bucketId=x")
                         .contentType("application/x-www-form-urlencoded").status(415),
                 call("refuses a move body over the size limit", a, "PATCH", "/api/v1/blobs/${blob}", tooLarge).status(413),
+
+                // Attachments
+                call("attaches a file sent as the raw body", a, "POST", "/api/v1/blobs/${blob}/attachments?filename=notes.txt",
+                        "Hello, attachments!").contentType("text/plain")
+                        .status(201).json("/blobId", "${blob}").json("/filename", "notes.txt").json("/contentType", "text/plain")
+                        .json("/size", "19").json("/sha256", sha256Hex("Hello, attachments!")).events("attachment.added"),
+                call("attaches a file named by Content-Disposition", a, "POST", "/api/v1/blobs/${blob}/attachments", "x")
+                        .contentType("application/octet-stream").header("Content-Disposition", "attachment; filename*=UTF-8''na%C3%AFve.txt")
+                        .status(201).json("/filename", "naïve.txt").json("/contentType", "application/octet-stream")
+                        .events("attachment.added"),
+                call("attaches the file of a multipart form, skipping its other fields", a, "POST", "/api/v1/blobs/${blob}/attachments",
+                        "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n"
+                                + "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.png\"\r\nContent-Type: image/png\r\n\r\n"
+                                + "not really a PNG\r\n--XyZ--\r\n")
+                        .contentType("multipart/form-data; boundary=XyZ")
+                        .status(201).json("/filename", "photo.png").json("/contentType", "image/png").json("/size", "16")
+                        .events("attachment.added"),
+                call("refuses a file without a name", a, "POST", "/api/v1/blobs/${blob}/attachments", "x")
+                        .contentType("text/plain").status(422).json("/errors/0/pointer", "/filename"),
+                call("refuses a file name that is a path", a, "POST", "/api/v1/blobs/${blob}/attachments?filename=..%2Fpasswd", "x")
+                        .contentType("text/plain").status(422).json("/errors/0/pointer", "/filename"),
+                call("refuses a content type that is not a media type", a, "POST", "/api/v1/blobs/${blob}/attachments?filename=a", "x")
+                        .contentType("text").status(422).json("/errors/0/pointer", "/contentType"),
+                call("refuses a multipart body without a boundary", a, "POST", "/api/v1/blobs/${blob}/attachments", "x")
+                        .contentType("multipart/form-data").status(400),
+                call("refuses a multipart body with two files", a, "POST", "/api/v1/blobs/${blob}/attachments",
+                        "--b\r\nContent-Disposition: form-data; name=\"a\"; filename=\"a.txt\"\r\n\r\nA\r\n"
+                                + "--b\r\nContent-Disposition: form-data; name=\"b\"; filename=\"b.txt\"\r\n\r\nB\r\n--b--\r\n")
+                        .contentType("multipart/form-data; boundary=b").status(400),
+                call("refuses a multipart body with no file in it", a, "POST", "/api/v1/blobs/${blob}/attachments",
+                        "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nA\r\n--b--\r\n")
+                        .contentType("multipart/form-data; boundary=b").status(422).json("/errors/0/pointer", "/file"),
+                call("refuses a multipart body that ends inside the file", a, "POST", "/api/v1/blobs/${blob}/attachments",
+                        "--b\r\nContent-Disposition: form-data; name=\"a\"; filename=\"a.txt\"\r\n\r\nthe file goes on and o")
+                        .contentType("multipart/form-data; boundary=b").status(400),
+                call("answers 404 for attaching to another user's blob", a, "POST", "/api/v1/blobs/${bobBlob}/attachments?filename=a",
+                        "x").contentType("text/plain").status(404),
+                call("refuses to attach a file without signing in", anon, "POST", "/api/v1/blobs/${blob}/attachments?filename=a", "x")
+                        .contentType("text/plain").status(401),
+                call("refuses to attach a file to a blob shared read-only", b, "POST",
+                        "/api/v1/blobs/${sharedReadBlob}/attachments?filename=a", "x").contentType("text/plain").status(403),
+                call("attaches a file to a blob shared for writing", b, "POST",
+                        "/api/v1/blobs/${sharedWriteBlob}/attachments?filename=ours.txt", "ours").contentType("text/plain")
+                        .status(201).json("/filename", "ours.txt").events("attachment.added"),
+                call("lists the attachments of a blob", a, "GET", "/api/v1/blobs/${blob}/attachments")
+                        .json("/items/0/id", "${attachment}").json("/items/0/sha256", "${attachmentSha}").json("/nextCursor", "null"),
+                call("refuses a page size out of range for attachments", a, "GET", "/api/v1/blobs/${blob}/attachments?limit=0")
+                        .status(422),
+                call("answers 404 for the attachments of another user's blob", a, "GET", "/api/v1/blobs/${bobBlob}/attachments")
+                        .status(404),
+                call("downloads an attachment with its hash as ETag", a, "GET", "/api/v1/blobs/${blob}/attachments/${attachment}")
+                        .responseHeader("ETag", "\"${attachmentSha}\"").responseHeader("Content-Length", "20")
+                        .responseHeader("Accept-Ranges", "bytes").responseHeader("Content-Type", "text/plain")
+                        .responseHeader("Content-Disposition", "attachment; filename=\"notes.txt\"; filename*=UTF-8''notes.txt"),
+                call("downloads a range of an attachment", a, "GET", "/api/v1/blobs/${blob}/attachments/${attachment}")
+                        .header("Range", "bytes=3-7").status(206).responseHeader("Content-Range", "bytes 3-7/20")
+                        .responseHeader("Content-Length", "5"),
+                call("answers 304 for a copy that is still current", a, "GET", "/api/v1/blobs/${blob}/attachments/${attachment}")
+                        .header("If-None-Match", "\"${attachmentSha}\"").status(304),
+                call("refuses a range beyond the end of the file", a, "GET", "/api/v1/blobs/${blob}/attachments/${attachment}")
+                        .header("Range", "bytes=20-").status(416).responseHeader("Content-Range", "bytes */20"),
+                call("answers 404 for an attachment of another blob", a, "GET", "/api/v1/blobs/${blob}/attachments/${bobAttachment}")
+                        .status(404),
+                call("answers 404 for an attachment id that is not a UUID", a, "GET", "/api/v1/blobs/${blob}/attachments/abc")
+                        .status(404),
+                call("reads an attachment of a blob shared with the caller", b, "GET",
+                        "/api/v1/blobs/${sharedReadBlob}/attachments/${sharedReadAttachment}").responseHeader("Content-Length", "20"),
+                call("refuses to delete an attachment of a blob shared read-only", b, "DELETE",
+                        "/api/v1/blobs/${sharedReadBlob}/attachments/${sharedReadAttachment}").status(403),
+                call("deletes an attachment", a, "DELETE", "/api/v1/blobs/${blob}/attachments/${attachment}")
+                        .status(204).events("attachment.deleted"),
+                call("answers 404 for deleting an attachment of another user's blob", a, "DELETE",
+                        "/api/v1/blobs/${bobBlob}/attachments/${bobAttachment}").status(404),
+                call("refuses to delete an attachment without signing in", anon, "DELETE",
+                        "/api/v1/blobs/${blob}/attachments/${attachment}").status(401),
+                call("lists the attachments of a blob through a link", anon, "GET", "/api/v1/public/${link}/blobs/${blob}/attachments")
+                        .json("/items/0/id", "${attachment}"),
+                call("downloads an attachment through a link", anon, "GET",
+                        "/api/v1/public/${link}/blobs/${blob}/attachments/${attachment}")
+                        .responseHeader("ETag", "\"${attachmentSha}\"").responseHeader("Content-Length", "20"),
+                call("answers 404 for an attachment outside the linked subtree", anon, "GET",
+                        "/api/v1/public/${childLink}/blobs/${blob}/attachments/${attachment}").status(404),
+                call("answers 404 for the attachments of a blob outside the linked subtree", anon, "GET",
+                        "/api/v1/public/${childLink}/blobs/${blob}/attachments").status(404),
 
                 // Sharing a bucket with a user
                 call("shares a bucket with another user", a, "POST", "/api/v1/buckets/${bucket}/shares",
@@ -641,6 +737,10 @@ class ApiScenariosTest {
                     values.put("linkId", id(link));
                 }
                 case "childLink" -> values.put(name, newLink(value("child")).get("token").asString());
+                case "attachment" -> values.put(name, attach(value("blob"), annToken()));
+                case "attachmentSha" -> values.put(name, sha256Hex(ATTACHED));
+                case "bobAttachment" -> values.put(name, attach(value("bobBlob"), BOB.get("accessToken").asString()));
+                case "sharedReadAttachment" -> values.put(name, attach(value("sharedReadBlob"), annToken()));
                 case "expiredLink" -> {
                     var link = newLink(value("bucket"));
                     DB.useHandle(h -> h.createUpdate("update public_links set expires_at = now() - interval '1 minute' where id = :id")
@@ -680,6 +780,12 @@ class ApiScenariosTest {
 
         private static void share(String bucketId, String email, String access) {
             expect(API.post("/api/v1/buckets/" + bucketId + "/shares", annToken(), Map.of("email", email, "access", access)), 201);
+        }
+
+        /** Attaches {@link #ATTACHED} to a blob as notes.txt; its id. */
+        private static String attach(String blobId, String token) {
+            return id(expect(API.call("POST", "/api/v1/blobs/" + blobId + "/attachments?filename=notes.txt", token, "text/plain",
+                    ATTACHED, Map.of()), 201));
         }
 
         /** A new public link of Ann's to the bucket: its id and its token. */
