@@ -66,6 +66,36 @@ class StudioConfigTest {
     }
 
     @Test
+    void keeps_attachments_in_postgresql_unless_an_s3_store_is_named_whole() throws Exception {
+        var embedded = StudioConfig.read(Map.of("REYNA_DB_POOL_SIZE", "10"), null, null).attachments();
+        assertThat(embedded.s3()).isNull();
+        assertThat(embedded.maxBytes()).isEqualTo(5L << 30);
+        assertThat(embedded.maxUploads()).isEqualTo(5);
+
+        Path secret = temp.resolve("s3-secret");
+        Files.writeString(secret, "very secret\n");
+        var s3 = StudioConfig.read(Map.of("REYNA_S3_ENDPOINT", "http://127.0.0.1:9000", "REYNA_S3_BUCKET", "files",
+                "REYNA_S3_ACCESS_KEY", "key", "REYNA_S3_SECRET_KEY_FILE", secret.toString(), "REYNA_S3_PATH_STYLE", "FALSE",
+                "REYNA_MAX_ATTACHMENT_BYTES", "1000"), null, null).attachments();
+        assertThat(s3.maxBytes()).isEqualTo(1000);
+        assertThat(s3.s3().secretKey()).isEqualTo("very secret");
+        assertThat(s3.s3().region()).isEqualTo("us-east-1");
+        assertThat(s3.s3().pathStyle()).isFalse();
+        assertThat(s3.s3().toString()).doesNotContain("very secret");
+
+        assertThatThrownBy(() -> StudioConfig.read(Map.of("REYNA_S3_BUCKET", "files"), null, null))
+                .hasMessageContaining("REYNA_S3_BUCKET").hasMessageContaining("REYNA_S3_ENDPOINT");
+        assertThatThrownBy(() -> StudioConfig.read(Map.of("REYNA_S3_ENDPOINT", "http://s3:9000", "REYNA_S3_BUCKET", "files",
+                "REYNA_S3_ACCESS_KEY", "key"), null, null)).hasMessageContaining("REYNA_S3_SECRET_KEY");
+        assertThatThrownBy(() -> StudioConfig.read(Map.of("REYNA_S3_ENDPOINT", "s3.example.org"), null, null))
+                .hasMessageContaining("REYNA_S3_ENDPOINT");
+        assertThatThrownBy(() -> StudioConfig.read(Map.of("REYNA_S3_ENDPOINT", "http://s3:9000", "REYNA_S3_BUCKET", "Files!",
+                "REYNA_S3_ACCESS_KEY", "k", "REYNA_S3_SECRET_KEY", "s"), null, null)).hasMessageContaining("REYNA_S3_BUCKET");
+        assertThatThrownBy(() -> StudioConfig.read(Map.of("REYNA_MAX_ATTACHMENT_BYTES", "0"), null, null))
+                .hasMessageContaining("REYNA_MAX_ATTACHMENT_BYTES");
+    }
+
+    @Test
     void names_variables_it_does_not_read() {
         var config = StudioConfig.read(Map.of("REYNA_PROT", "1", "REYNA_PORT", "1", "OTHER", "x"), null, null);
         assertThat(config.unknownVariables()).containsExactly("REYNA_PROT");
