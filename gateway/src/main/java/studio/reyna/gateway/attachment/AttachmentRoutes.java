@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import studio.reyna.core.page.Page;
 import studio.reyna.core.problem.PayloadTooLargeException;
+import studio.reyna.core.problem.ProblemException;
 import studio.reyna.gateway.http.Caller;
 import studio.reyna.gateway.http.JsonBody;
 import studio.reyna.gateway.http.RequestIds;
@@ -68,7 +69,9 @@ public final class AttachmentRoutes {
         Attachment attachment;
         try {
             attachment = attachments.add(caller, blobId, upload);
-        } catch (PayloadTooLargeException e) {
+        } catch (ProblemException e) {
+            // A refused upload may have left most of its body unread (a 404 is answered before the
+            // first byte is read): the connection cannot carry another request after it.
             ctx.header("Connection", "close");
             throw e;
         }
