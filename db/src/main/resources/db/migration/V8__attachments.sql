@@ -57,3 +57,24 @@ end $$;
 
 create trigger attachments_s3_garbage after delete on attachments
     for each row when (old.storage = 's3') execute function attachment_object_deleted();
+
+-- Attachment bytes count against the owner's storage quota like blob JSON (V7): kept in
+-- user_usage by the statement that inserts or deletes the rows, so a blob or bucket deleted with
+-- its attachments (the rows cascade) gives their bytes back with no code of its own.
+create function user_usage_count_attachments() returns trigger language plpgsql as $$
+begin
+    if tg_op = 'DELETE' then
+        update user_usage u set bytes = u.bytes - g.bytes
+        from (select owner_id, sum(size_bytes) as bytes from gone group by owner_id) g
+        where u.user_id = g.owner_id;
+    else
+        update user_usage u set bytes = u.bytes + g.bytes
+        from (select owner_id, sum(size_bytes) as bytes from came group by owner_id) g
+        where u.user_id = g.owner_id;
+    end if;
+    return null;
+end $$;
+create trigger attachments_usage_insert after insert on attachments referencing new table as came
+    for each statement execute function user_usage_count_attachments();
+create trigger attachments_usage_delete after delete on attachments referencing old table as gone
+    for each statement execute function user_usage_count_attachments();

@@ -138,17 +138,14 @@ final class Studio implements AutoCloseable {
             if (files.s3() != null) {
                 s3 = S3Objects.connect(files.s3(), files.maxBytes());
                 opened.push(s3);
-                sweeper = new AttachmentSweeper(jdbi, s3, Duration.ofMinutes(1)).start();
+                sweeper = new AttachmentSweeper(jdbi, s3, Duration.ofSeconds(5)).start();
                 opened.push(sweeper);
                 log.info("attachments are kept in S3: {}", files.s3());
             }
-            // The storage quota: Usage.charge(h, ownerId, 0, 0, bytes) takes this place once
-            // studio.reyna.state.usage is part of the build; until then attachment bytes are not limited.
-            Attachments.Quota storageQuota = (h, ownerId, bytes) -> { };
             var attachments = new Attachments(jdbi, access, events, ids,
-                    new Attachments.Settings(files.maxBytes(), files.maxUploads()), storageQuota, s3, sweeper, metrics);
-            var buckets = new Buckets(jdbi, access, events, usage, ids, attachments);
-            var blobs = new Blobs(jdbi, access, schemas, events, usage, ids, json, attachments);
+                    new Attachments.Settings(files.maxBytes(), files.maxUploads()), usage, s3, sweeper, metrics);
+            var buckets = new Buckets(jdbi, access, events, usage, ids);
+            var blobs = new Blobs(jdbi, access, schemas, events, usage, ids, json);
             var shares = new Shares(jdbi, access, events);
             var links = new Links(jdbi, access, ids, clock);
             var tree = new BucketTree(jdbi);
@@ -165,13 +162,6 @@ final class Studio implements AutoCloseable {
             // Access decisions cached on this node are forgotten when any node changes shares or the tree.
             opened.push(bus.subscribe("share.>", access::changed));
             opened.push(bus.subscribe("bucket.>", access::changed));
-            if (sweeper != null) {
-                // Deletes on any node leave S3 objects to delete; the sweeper of every node hears of them.
-                var wakeable = sweeper;
-                for (String deleted : List.of("blob.deleted.>", "bucket.deleted.>", "attachment.deleted.>")) {
-                    opened.push(bus.subscribe(deleted, event -> wakeable.wake()));
-                }
-            }
 
             var accessTokens = AccessTokens.load(jdbi, config.auth().jwtKey(), clock, config.auth().accessTokenLifetime());
             var accounts = new Accounts(jdbi, accessTokens, ids, clock, config.auth().refreshTokenLifetime());

@@ -2,15 +2,10 @@ package studio.reyna.state;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import org.jdbi.v3.core.Handle;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 import studio.reyna.core.Ids;
 import studio.reyna.core.json.Json;
-import studio.reyna.core.problem.ForbiddenException;
 import studio.reyna.db.TestDatabase;
 import studio.reyna.events.EventLog;
 import studio.reyna.schema.NewSchema;
@@ -35,23 +30,13 @@ public final class StateFixture {
     public final AccessPolicy access = new AccessPolicy(java.time.Duration.ofMinutes(5), 10_000);
     /** The studio's default quotas. */
     public final Usage usage = new Usage(jdbi, new Usage.Limits(10_000, 1_000, 10_000_000_000L));
-    /** Bytes of storage quota charged per owner, counted once the charging transaction commits. */
-    public final Map<UUID, Long> charged = new ConcurrentHashMap<>();
-    /** Owners whose every positive charge is refused, as a quota that is full refuses it. */
-    public final Set<UUID> quotaFull = ConcurrentHashMap.newKeySet();
+    public final Buckets buckets = new Buckets(jdbi, access, events, usage, ids);
+    public final Blobs blobs = new Blobs(jdbi, access, schemas, events, usage, ids, JSON);
+    /** Files of at most 4 MiB, two uploads at once, kept in PostgreSQL. */
     public final Attachments attachments = new Attachments(jdbi, access, events, ids,
-            new Attachments.Settings(4L << 20, 2), this::charge, null, null, new SimpleMeterRegistry());
-    public final Buckets buckets = new Buckets(jdbi, access, events, usage, ids, attachments);
-    public final Blobs blobs = new Blobs(jdbi, access, schemas, events, usage, ids, JSON, attachments);
+            new Attachments.Settings(4L << 20, 2), usage, null, null, new SimpleMeterRegistry());
     public final Shares shares = new Shares(jdbi, access, events);
     public final Links links = new Links(jdbi, access, ids, Clock.systemUTC());
-
-    private void charge(Handle h, UUID ownerId, long bytes) {
-        if (bytes > 0 && quotaFull.contains(ownerId)) {
-            throw new ForbiddenException("quota exceeded: storage");
-        }
-        h.afterCommit(() -> charged.merge(ownerId, bytes, Long::sum));
-    }
 
     public UUID newUser() {
         UUID id = UUID.randomUUID();

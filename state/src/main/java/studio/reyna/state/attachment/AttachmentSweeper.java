@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
  * {@code attachment_garbage}: those of deleted attachments (the database lists them in the deleting
  * transaction, however they were deleted — with their blob, with a whole bucket) and those of
  * uploads that never finished. Deleting an object cannot be part of a database transaction, so it
- * happens after the commit; a store that is down then is tried again on the next sweep, every
- * {@code interval} and whenever {@link #wake} is called (a blob, bucket or attachment was deleted
- * on some node). Several nodes sweep without getting in each other's way ({@code skip locked}).
+ * happens after the commit; a store that is down then is tried again later. Every node sweeps every
+ * {@code interval} (whichever node deleted the rows: a cheap query when there is nothing to do), and
+ * at once when {@link #wake} is called (this node deleted an attachment or gave up an upload).
+ * Several nodes sweep without getting in each other's way ({@code skip locked}).
  */
 public final class AttachmentSweeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AttachmentSweeper.class);

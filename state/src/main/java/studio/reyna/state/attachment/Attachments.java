@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Collection;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.UUID;
@@ -31,6 +30,7 @@ import studio.reyna.events.EventLog;
 import studio.reyna.state.access.Access;
 import studio.reyna.state.access.AccessPolicy;
 import studio.reyna.state.access.Principal;
+import studio.reyna.state.usage.Usage;
 import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
@@ -39,8 +39,9 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * may do what follows the blob: whoever may read it reads its attachments, whoever may write it
  * adds and deletes them ({@link AccessPolicy}).
  *
- * <p>An attachment exists only once every byte is stored: its row, its quota charge and its
- * {@code attachment.added} event are written in one transaction at the end of the upload. An
+ * <p>An attachment exists only once every byte is stored: its row (which the database counts in
+ * the owner's storage usage), the quota check and its {@code attachment.added} event are written
+ * in one transaction at the end of the upload. An
  * upload that fails on the way — the client goes away, the file passes the limit, the quota is
  * exceeded — leaves nothing: in PostgreSQL its chunks roll back with the transaction; in S3 its
  * object is deleted at once, or by the {@link AttachmentSweeper} if that fails.
@@ -56,15 +57,6 @@ public final class Attachments {
     private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
     /**
-     * Charges (positive) or gives back (negative) bytes of the owner's storage quota, in the
-     * writing transaction; throws the quota problem when a charge passes the owner's limit.
-     */
-    @FunctionalInterface
-    public interface Quota {
-        void charge(Handle h, UUID ownerId, long bytes);
-    }
-
-    /**
      * @param maxBytes   the largest file accepted
      * @param maxUploads uploads this node receives at once; each holds a database connection
      *                   (PostgreSQL storage) or a part buffer (S3) while it runs
@@ -77,20 +69,20 @@ public final class Attachments {
     private final EventLog events;
     private final Ids ids;
     private final Settings settings;
-    private final Quota quota;
+    private final Usage usage;
     /** Null when attachments are kept in PostgreSQL. */
     private final S3Objects s3;
     private final AttachmentSweeper sweeper;
     private final Semaphore uploads;
 
-    public Attachments(Jdbi jdbi, AccessPolicy access, EventLog events, Ids ids, Settings settings, Quota quota,
+    public Attachments(Jdbi jdbi, AccessPolicy access, EventLog events, Ids ids, Settings settings, Usage usage,
                        S3Objects s3, AttachmentSweeper sweeper, MeterRegistry metrics) {
         this.jdbi = jdbi;
         this.access = access;
         this.events = events;
         this.ids = ids;
         this.settings = settings;
-        this.quota = quota;
+        this.usage = usage;
         this.s3 = s3;
         this.sweeper = sweeper;
         this.uploads = new Semaphore(settings.maxUploads());
@@ -195,7 +187,8 @@ public final class Attachments {
                 .bind("size", stored.size()).bind("sha256", stored.sha256()).bind("storage", storage)
                 .bind("chunkBytes", chunkBytes).bind("objectKey", objectKey)
                 .map(Attachments::row).one();
-        charge(h, blob.ownerId(), stored.size());
+        // The insert counted the bytes in the owner's usage (a trigger); past the quota, all of it rolls back.
+        usage.requireRoom(h, blob.ownerId(), 0, 0, stored.size());
         append(h, EventType.ATTACHMENT_ADDED, blob, attachment.attachment(), who.userId());
         return attachment.attachment();
     }
@@ -240,7 +233,7 @@ public final class Attachments {
         }
     }
 
-    /** Deletes an attachment of a blob the caller may write to, giving its bytes back to the owner's quota. */
+    /** Deletes an attachment of a blob the caller may write to; its bytes go back to the owner's quota (a trigger counts them). */
     public void delete(UUID callerId, UUID blobId, UUID attachmentId) {
         var who = Principal.user(callerId);
         var gone = jdbi.inTransaction(h -> {
@@ -251,7 +244,6 @@ public final class Attachments {
                     .bind("id", attachmentId).bind("blob", blobId)
                     .map(Attachments::row).findOne()
                     .orElseThrow(() -> new NotFoundException("blob " + blobId + " has no attachment " + attachmentId));
-            charge(h, blob.ownerId(), -row.attachment().size());
             append(h, EventType.ATTACHMENT_DELETED, blob, row.attachment(), callerId);
             return row;
         });
@@ -259,31 +251,6 @@ public final class Attachments {
         if (gone.objectKey() != null && sweeper != null) {
             sweeper.wake();
         }
-    }
-
-    /**
-     * Gives back the bytes of every attachment of {@code blobIds}, in the transaction that deletes
-     * those blobs (their attachments go with them: the rows cascade, S3 objects are swept after the
-     * commit). Call it while the blob rows are locked, so no upload adds an attachment in between.
-     */
-    public void releaseBlobs(Handle h, UUID ownerId, Collection<UUID> blobIds) {
-        if (blobIds.isEmpty()) {
-            return;
-        }
-        long bytes = h.createQuery("select coalesce(sum(size_bytes), 0) from attachments where blob_id = any(:ids)")
-                .bind("ids", blobIds.toArray(UUID[]::new)).mapTo(Long.class).one();
-        if (bytes > 0) {
-            charge(h, ownerId, -bytes);
-        }
-    }
-
-    /**
-     * The one place attachment bytes meet the storage quota. Until {@code studio.reyna.state.usage.Usage}
-     * is part of the build, {@link Quota} is wired in {@code Studio} to
-     * {@code usage.charge(h, ownerId, 0, 0, bytes)}'s stand-in.
-     */
-    private void charge(Handle h, UUID ownerId, long bytes) {
-        quota.charge(h, ownerId, bytes);
     }
 
     private void append(Handle h, EventType type, BlobRow blob, Attachment attachment, UUID actorId) {

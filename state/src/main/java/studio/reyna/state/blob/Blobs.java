@@ -2,7 +2,6 @@ package studio.reyna.state.blob;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
@@ -23,7 +22,6 @@ import studio.reyna.schema.ValidatedSchema;
 import studio.reyna.state.access.Access;
 import studio.reyna.state.access.AccessPolicy;
 import studio.reyna.state.access.Principal;
-import studio.reyna.state.attachment.Attachments;
 import studio.reyna.state.usage.Usage;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -48,12 +46,9 @@ public final class Blobs {
     private final Usage usage;
     private final Ids ids;
     private final ObjectMapper json;
-    private final Attachments attachments;
 
-    public Blobs(Jdbi jdbi, AccessPolicy access, Schemas schemas, EventLog events, Usage usage, Ids ids, ObjectMapper json,
-                 Attachments attachments) {
+    public Blobs(Jdbi jdbi, AccessPolicy access, Schemas schemas, EventLog events, Usage usage, Ids ids, ObjectMapper json) {
         this.jdbi = jdbi;
-        this.attachments = attachments;
         this.access = access;
         this.usage = usage;
         this.schemas = schemas;
@@ -160,15 +155,11 @@ public final class Blobs {
         });
     }
 
-    /**
-     * Deletes a blob; with {@code expectedVersion} only if it is still at that version. Its
-     * attachments go with it, and their bytes back to the owner's quota.
-     */
+    /** Deletes a blob; with {@code expectedVersion} only if it is still at that version. */
     public void delete(UUID callerId, UUID blobId, Long expectedVersion) {
         jdbi.useTransaction(h -> {
             var current = lockForWrite(h, callerId, blobId);
             requireVersion(current, expectedVersion, "");
-            attachments.releaseBlobs(h, current.ownerId(), List.of(blobId));
             h.createUpdate("delete from blobs where id = :id").bind("id", blobId).execute();
             append(h, EventType.BLOB_DELETED, current, callerId);
         });

@@ -15,7 +15,6 @@ import studio.reyna.db.SqlErrors;
 import studio.reyna.events.EventLog;
 import studio.reyna.state.access.AccessPolicy;
 import studio.reyna.state.access.Principal;
-import studio.reyna.state.attachment.Attachments;
 import studio.reyna.state.usage.Usage;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -33,11 +32,9 @@ public final class Buckets {
     private final EventLog events;
     private final Usage usage;
     private final Ids ids;
-    private final Attachments attachments;
 
-    public Buckets(Jdbi jdbi, AccessPolicy access, EventLog events, Usage usage, Ids ids, Attachments attachments) {
+    public Buckets(Jdbi jdbi, AccessPolicy access, EventLog events, Usage usage, Ids ids) {
         this.jdbi = jdbi;
-        this.attachments = attachments;
         this.access = access;
         this.usage = usage;
         this.events = events;
@@ -139,8 +136,7 @@ public final class Buckets {
 
     /**
      * Deletes a bucket. One that holds blobs or buckets is deleted only with {@code recursive}:
-     * then its whole subtree goes, each deleted blob and bucket with its own event, and the blobs'
-     * attachments with them (their bytes given back to the owner's quota).
+     * then its whole subtree goes, each deleted blob and bucket with its own event.
      */
     public void delete(UUID callerId, UUID bucketId, boolean recursive) {
         try {
@@ -170,7 +166,6 @@ public final class Buckets {
                     throw new ConflictException("bucket " + bucketId + " is not empty (" + (subtree.size() - 1)
                             + " buckets, " + blobs.size() + " blobs directly or below); delete with ?recursive=true");
                 }
-                attachments.releaseBlobs(h, bucket.ownerId(), blobs.stream().map(DeletedBlob::id).toList());
                 var audiences = access.audiences(h, bucketId, subtree);
                 h.createUpdate("delete from blobs where bucket_id = any(:ids)").bind("ids", ids.toArray(UUID[]::new)).execute();
                 h.createUpdate("delete from buckets where id = any(:ids)").bind("ids", ids.toArray(UUID[]::new)).execute();

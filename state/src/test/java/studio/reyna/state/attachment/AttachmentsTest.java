@@ -18,15 +18,14 @@ import studio.reyna.core.problem.BadRequestException;
 import studio.reyna.core.problem.ForbiddenException;
 import studio.reyna.core.problem.NotFoundException;
 import studio.reyna.core.problem.PayloadTooLargeException;
+import studio.reyna.core.problem.QuotaExceededException;
 import studio.reyna.core.problem.ValidationException;
 import studio.reyna.state.StateFixture;
 import studio.reyna.state.access.Principal;
 import studio.reyna.state.blob.NewBlob;
+import studio.reyna.state.usage.Usage;
 
-/**
- * The attachments service on the real PostgreSQL, as the studio wires it but with a storage quota
- * that records what it is charged (only what commits) and can be made full.
- */
+/** The attachments service on the real PostgreSQL, with the studio's storage quota. */
 class AttachmentsTest {
     private final StateFixture state = new StateFixture();
     private final Attachments attachments = state.attachments;
@@ -59,6 +58,11 @@ class AttachmentsTest {
         return out.toByteArray();
     }
 
+    /** The bytes the owner's storage usage counts: blob JSON and attachments. */
+    private long usedBytes() {
+        return state.usage.of(owner).bytes().used();
+    }
+
     private long storedChunks() {
         return state.jdbi.withHandle(h -> h.createQuery("select count(*) from attachment_chunks").mapTo(Long.class).one());
     }
@@ -70,6 +74,7 @@ class AttachmentsTest {
 
     @Test
     void stores_a_file_in_chunks_and_reads_back_any_range_of_it() throws Exception {
+        long usedBefore = usedBytes();
         byte[] file = random(2 * PostgresChunks.CHUNK_BYTES + 4321, 1);
         var attachment = attachments.add(owner, blob, upload(" report.bin ", "Application/PDF; Version=1.7",
                 new ByteArrayInputStream(file)));
@@ -91,12 +96,13 @@ class AttachmentsTest {
         }
         assertThat(attachments.list(who, blob, PageRequest.parse(null, null)).items()).containsExactly(attachment);
         assertThat(eventsOf(blob)).containsExactly("blob.created", "attachment.added");
-        assertThat(state.charged.get(owner)).isEqualTo(file.length);
+        assertThat(usedBytes() - usedBefore).isEqualTo(file.length);
     }
 
     @Test
     void an_upload_that_breaks_off_stores_nothing_and_charges_nothing() {
         long chunksBefore = storedChunks();
+        long usedBefore = usedBytes();
         // The client sends a chunk and a half, then goes away.
         var breaking = new InputStream() {
             int sent;
@@ -113,24 +119,28 @@ class AttachmentsTest {
                 .isInstanceOf(BadRequestException.class).hasMessageContaining("nothing was stored");
         assertThat(attachments.list(Principal.user(owner), blob, PageRequest.parse(null, null)).items()).isEmpty();
         assertThat(storedChunks()).isEqualTo(chunksBefore);
-        assertThat(state.charged.getOrDefault(owner, 0L)).isZero();
+        assertThat(usedBytes()).isEqualTo(usedBefore);
         assertThat(eventsOf(blob)).containsExactly("blob.created");
     }
 
     @Test
     void a_file_over_the_limit_or_the_quota_is_refused_whole() {
         long chunksBefore = storedChunks();
+        long usedBefore = usedBytes();
         assertThatThrownBy(() -> attachments.add(owner, blob, upload("big", null,
                 new ByteArrayInputStream(new byte[(int) attachments.maxBytes() + 1]))))
                 .isInstanceOf(PayloadTooLargeException.class);
-        state.quotaFull.add(owner);
+        // Room for 4,999 more bytes: a file of 5,000 is refused at its end, and nothing stays.
+        state.usage.override(owner, new Usage.Override(null, null, usedBefore + 4999));
         assertThatThrownBy(() -> attachments.add(owner, blob, upload("fits", null, new ByteArrayInputStream(random(5000, 2)))))
-                .isInstanceOf(ForbiddenException.class).hasMessageContaining("quota");
+                .isInstanceOf(QuotaExceededException.class);
         assertThat(attachments.list(Principal.user(owner), blob, PageRequest.parse(null, null)).items()).isEmpty();
         assertThat(storedChunks()).isEqualTo(chunksBefore);
-        assertThat(state.charged.getOrDefault(owner, 0L)).isZero();
+        assertThat(usedBytes()).isEqualTo(usedBefore);
+        assertThat(attachments.add(owner, blob, upload("fits", null, new ByteArrayInputStream(random(4999, 2)))).size())
+                .isEqualTo(4999);
         // A file exactly at the limit fits, and an empty one is a file too.
-        state.quotaFull.remove(owner);
+        state.usage.override(owner, new Usage.Override(null, null, Usage.Override.DEFAULT));
         assertThat(attachments.add(owner, blob, upload("max", null,
                 new ByteArrayInputStream(new byte[(int) attachments.maxBytes()]))).size()).isEqualTo(attachments.maxBytes());
         var empty = attachments.add(owner, blob, upload("empty", null, InputStream.nullInputStream()));
@@ -141,28 +151,33 @@ class AttachmentsTest {
 
     @Test
     void the_bytes_go_back_to_the_quota_with_the_attachment_its_blob_or_its_bucket() throws Exception {
+        long usedBefore = usedBytes();
         var first = attachments.add(owner, blob, upload("a", null, new ByteArrayInputStream(random(1000, 3))));
         attachments.add(owner, blob, upload("b", null, new ByteArrayInputStream(random(2000, 4))));
-        assertThat(state.charged.get(owner)).isEqualTo(3000);
+        assertThat(usedBytes() - usedBefore).isEqualTo(3000);
 
         attachments.delete(owner, blob, first.id());
-        assertThat(state.charged.get(owner)).isEqualTo(2000);
+        assertThat(usedBytes() - usedBefore).isEqualTo(2000);
         assertThat(eventsOf(blob)).containsExactly("blob.created", "attachment.added", "attachment.added", "attachment.deleted");
         assertThatThrownBy(() -> attachments.open(Principal.user(owner), blob, first.id())).isInstanceOf(NotFoundException.class);
 
+        long blobBytes = state.jdbi.withHandle(h -> h.createQuery("select size_bytes from blobs where id = :id")
+                .bind("id", blob).mapTo(Long.class).one());
         state.blobs.delete(owner, blob, null);
-        assertThat(state.charged.get(owner)).isZero();
+        assertThat(usedBytes() - usedBefore).isEqualTo(-blobBytes);
         int left = state.jdbi.withHandle(h -> h.createQuery("select count(*) from attachments where blob_id = :blob")
                 .bind("blob", blob).mapTo(Integer.class).one());
         assertThat(left).isZero();
 
         UUID inner = state.buckets.create(owner, "Inner", bucket).id();
         UUID innerBlob = newBlob(inner);
+        UUID outerBlob = newBlob(bucket);
+        long withBlobs = usedBytes();
         attachments.add(owner, innerBlob, upload("c", null, new ByteArrayInputStream(random(700, 5))));
-        attachments.add(owner, newBlob(bucket), upload("d", null, new ByteArrayInputStream(random(300, 6))));
-        assertThat(state.charged.get(owner)).isEqualTo(1000);
+        attachments.add(owner, outerBlob, upload("d", null, new ByteArrayInputStream(random(300, 6))));
+        assertThat(usedBytes() - withBlobs).isEqualTo(1000);
         state.buckets.delete(owner, bucket, true);
-        assertThat(state.charged.get(owner)).isZero();
+        assertThat(usedBytes()).isEqualTo(withBlobs - 2 * blobBytes);
     }
 
     @Test
@@ -173,10 +188,11 @@ class AttachmentsTest {
         state.shares.share(owner, bucket, email(reader), "read");
         state.shares.share(owner, bucket, email(writer), "write");
 
+        long ownerBefore = usedBytes();
         var added = attachments.add(writer, blob, upload("w.txt", "text/plain", new ByteArrayInputStream("hi".getBytes())));
         // The owner of the blob pays for it, whoever uploaded it.
-        assertThat(state.charged.get(owner)).isEqualTo(2);
-        assertThat(state.charged).doesNotContainKey(writer);
+        assertThat(usedBytes() - ownerBefore).isEqualTo(2);
+        assertThat(state.usage.of(writer).bytes().used()).isZero();
         assertThat(attachments.open(Principal.user(reader), blob, added.id()).attachment()).isEqualTo(added);
         assertThatThrownBy(() -> attachments.add(reader, blob, upload("r", null, InputStream.nullInputStream())))
                 .isInstanceOf(ForbiddenException.class);

@@ -214,10 +214,9 @@ class SharingTest {
     void another_node_reads_from_its_remembered_decisions_until_the_event_of_a_revoke_reaches_it() {
         // A second node: its own access policy and services, on the same database.
         var otherAccess = new AccessPolicy(java.time.Duration.ofMinutes(5), 1000);
-        var otherBuckets = new studio.reyna.state.bucket.Buckets(state.jdbi, otherAccess, state.events, state.usage, state.ids,
-                state.attachments);
+        var otherBuckets = new studio.reyna.state.bucket.Buckets(state.jdbi, otherAccess, state.events, state.usage, state.ids);
         var otherBlobs = new studio.reyna.state.blob.Blobs(state.jdbi, otherAccess, state.schemas, state.events, state.usage, state.ids,
-                StateFixture.JSON, state.attachments);
+                StateFixture.JSON);
         assertThat(otherBuckets.get(Principal.user(reader), inside).name()).isEqualTo("Inside");
 
         long before = now();
