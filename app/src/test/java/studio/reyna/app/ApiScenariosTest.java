@@ -158,7 +158,7 @@ class ApiScenariosTest {
                 call("tells who is signed in", a, "GET", "/api/v1/me").json("/email", "${annEmail}"),
                 call("refuses a request without a token", anon, "GET", "/api/v1/me").status(401),
                 call("reports the caller's use of their quotas", a, "GET", "/api/v1/me/usage")
-                        .json("/blobs/max", "10000").json("/buckets/max", "1000").json("/bytes/max", "10000000000"),
+                        .json("/blobs/max", "100000000").json("/buckets/max", "100000000").json("/bytes/max", "10000000000"),
                 call("refuses to report usage without a token", anon, "GET", "/api/v1/me/usage").status(401),
                 call("refuses a forged token", anon, "GET", "/api/v1/me").header("Authorization", "Bearer ${forgedToken}").status(401),
                 call("refuses a token that is not a JWT", anon, "GET", "/api/v1/me").header("Authorization", "Bearer abc").status(401),

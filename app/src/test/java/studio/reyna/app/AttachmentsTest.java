@@ -211,6 +211,35 @@ class AttachmentsTest {
     }
 
     @Test
+    void a_file_declared_larger_than_the_owners_free_storage_is_refused_before_a_byte_is_read() throws Exception {
+        var owner = API.register("nearly-full");
+        String token = owner.get("accessToken").asString();
+        DB.useHandle(h -> h.execute("update user_usage set max_bytes = 4000 where user_id = ?::uuid", owner.at("/user/id").asString()));
+        String bucketId = expect(API.post("/api/v1/buckets", token, Map.of("name", "Full")), 201).get("id").asString();
+        String blobId = expect(API.post("/api/v1/buckets/" + bucketId + "/blobs", token,
+                Map.of("schemaId", SCHEMA, "data", Map.of("title", "with a file"))), 201).get("id").asString();
+
+        try (var socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", STUDIO.port()), 5000);
+            socket.setSoTimeout(10_000);
+            // The head only: the answer must come without the body.
+            socket.getOutputStream().write(("POST /api/v1/blobs/" + blobId + "/attachments?filename=big.bin HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\nContent-Type: application/octet-stream\r\n"
+                    + "Content-Length: 5000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            var in = socket.getInputStream();
+            String head = head(in);
+            assertThat(head).startsWith("HTTP/1.1 403").contains("application/problem+json");
+            var length = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+            assertThat(length.find()).isTrue();
+            var problem = Api.JSON.readTree(in.readNBytes(Integer.parseInt(length.group(1))));
+            assertThat(problem.get("type").asString()).isEqualTo("urn:reyna:problem:quota-exceeded");
+            assertThat(problem.get("limit").asString()).isEqualTo("bytes");
+            assertThat(problem.get("max").asLong()).isEqualTo(4000);
+        }
+        assertThat(attachmentsOfBlob(blobId)).isZero();
+    }
+
+    @Test
     void a_chunked_body_that_runs_past_the_limit_is_refused_and_nothing_is_kept() throws Exception {
         long chunksBefore = storedChunks();
         try (var socket = new Socket()) {

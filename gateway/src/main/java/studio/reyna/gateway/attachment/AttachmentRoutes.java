@@ -68,7 +68,9 @@ public final class AttachmentRoutes {
         }
         Attachment attachment;
         try {
-            attachment = attachments.add(caller, blobId, upload);
+            // A raw body is the file; a multipart one may carry other fields beside it.
+            long atLeast = multipart || declared < 0 ? 0 : declared;
+            attachment = attachments.add(caller, blobId, upload, atLeast);
         } catch (ProblemException e) {
             // A refused upload may have left most of its body unread (a 404 is answered before the
             // first byte is read): the connection cannot carry another request after it.

@@ -98,13 +98,22 @@ public final class Attachments {
 
     /** Stores the file of {@code upload} as an attachment of a blob the caller may write to. */
     public Attachment add(UUID callerId, UUID blobId, Upload upload) {
+        return add(callerId, blobId, upload, 0);
+    }
+
+    /**
+     * As {@link #add(UUID, UUID, Upload)}, for a file known to have at least {@code atLeastBytes}
+     * (from the request's {@code Content-Length}): one that cannot fit the owner's storage quota
+     * is refused before a byte of it is read, not after the whole file arrived.
+     */
+    public Attachment add(UUID callerId, UUID blobId, Upload upload, long atLeastBytes) {
         if (!uploads.tryAcquire()) {
             throw new UnavailableException("this node is receiving " + settings.maxUploads()
                     + " uploads already; try again in a moment", 5);
         }
         try {
-            return s3 == null ? addToPostgres(Principal.user(callerId), blobId, upload)
-                    : addToS3(Principal.user(callerId), blobId, upload);
+            return s3 == null ? addToPostgres(Principal.user(callerId), blobId, upload, atLeastBytes)
+                    : addToS3(Principal.user(callerId), blobId, upload, atLeastBytes);
         } finally {
             uploads.release();
         }
@@ -117,9 +126,10 @@ public final class Attachments {
      * upload blocks no other write; the access check is made again, with the locks every write
      * takes, before the row is inserted.
      */
-    private Attachment addToPostgres(Principal who, UUID blobId, Upload upload) {
+    private Attachment addToPostgres(Principal who, UUID blobId, Upload upload, long atLeastBytes) {
         return jdbi.inTransaction(h -> {
-            requireBlob(h, who, blobId, Access.WRITE, false);
+            var blob = requireBlob(h, who, blobId, Access.WRITE, false);
+            usage.requireRoomAhead(h, blob.ownerId(), atLeastBytes);
             var content = opened(upload);
             UUID id = ids.next();
             Stored stored;
@@ -139,8 +149,8 @@ public final class Attachments {
      * never finishes (a crash) is deleted a day later; a finished upload takes itself off that list
      * in the transaction that inserts its row.
      */
-    private Attachment addToS3(Principal who, UUID blobId, Upload upload) {
-        jdbi.useHandle(h -> requireBlob(h, who, blobId, Access.WRITE, false));
+    private Attachment addToS3(Principal who, UUID blobId, Upload upload, long atLeastBytes) {
+        jdbi.useHandle(h -> usage.requireRoomAhead(h, requireBlob(h, who, blobId, Access.WRITE, false).ownerId(), atLeastBytes));
         var content = opened(upload);
         UUID id = ids.next();
         String key = "attachments/" + id;

@@ -58,6 +58,18 @@ public final class Usage {
         check("bytes", report.bytes(), addedBytes, "bytes of storage");
     }
 
+    /**
+     * Before a long write of at least {@code bytes} (a file streaming in): refuses it at once when
+     * it cannot fit, rather than after it all arrived. Only a first look, taking no lock: others
+     * may write meanwhile, and {@link #requireRoom} after the write decides.
+     */
+    public void requireRoomAhead(Handle h, UUID ownerId, long bytes) {
+        if (bytes > 0) {
+            var measure = read(h, ownerId).bytes();
+            check("bytes", new Measure(measure.used() + bytes, measure.max()), bytes, "bytes of storage");
+        }
+    }
+
     private static void check(String limit, Measure measure, long added, String unit) {
         if (added > 0 && measure.used() > measure.max()) {
             long before = measure.used() - added;
