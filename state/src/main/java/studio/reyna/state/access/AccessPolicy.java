@@ -53,6 +53,9 @@ public final class AccessPolicy {
     private record Decision(Principal who, UUID bucketId) {
     }
 
+    /** An id no bucket has (bucket ids are UUID version 7; this is the nil UUID). */
+    private static final UUID NO_BUCKET = new UUID(0, 0);
+
     public AccessPolicy(Duration remember, int maxDecisions) {
         this.decisions = Caffeine.newBuilder().expireAfterWrite(remember).maximumSize(maxDecisions).build();
     }
@@ -148,6 +151,22 @@ public final class AccessPolicy {
                 })
                 .findOne().orElse(null);
         return row == null || row.access() == Access.NONE ? null : row.shown();
+    }
+
+    /**
+     * The decision on a blob (or what hangs from one), from the bucket its row names, or null
+     * when no row was found: 404 when the principal may not see it, 403 when it needs more than
+     * it has. A missing blob is decided on too, for a bucket that cannot exist, so that it takes
+     * as long to refuse as an invisible one: the time of a 404 tells nothing of existence.
+     */
+    public void requireBlobAccess(Handle h, Principal who, UUID blobId, UUID bucketIdOrNull, Access needed, Lock lock) {
+        var granted = find(h, who, bucketIdOrNull == null ? NO_BUCKET : bucketIdOrNull, lock);
+        if (bucketIdOrNull == null || granted == null) {
+            throw new NotFoundException("there is no blob " + blobId);
+        }
+        if (!granted.access().atLeast(needed)) {
+            throw new ForbiddenException("blob " + blobId + " is shared with you read-only");
+        }
     }
 
     /** The bucket if the principal may see it; else 404. */

@@ -22,7 +22,6 @@ import studio.reyna.core.event.EventType;
 import studio.reyna.core.page.Page;
 import studio.reyna.core.page.PageRequest;
 import studio.reyna.core.problem.BadRequestException;
-import studio.reyna.core.problem.ForbiddenException;
 import studio.reyna.core.problem.NotFoundException;
 import studio.reyna.core.problem.UnavailableException;
 import studio.reyna.core.problem.ValidationException;
@@ -50,8 +49,6 @@ public final class Attachments {
     private static final Logger log = LoggerFactory.getLogger(Attachments.class);
     private static final String COLUMNS = """
             id, blob_id, filename, content_type, size_bytes, sha256, storage, chunk_bytes, object_key, created_at""";
-    /** An id no bucket has (UUIDs of buckets are version 7; this is the nil UUID). */
-    private static final UUID NOTHING = new UUID(0, 0);
     private static final Pattern MEDIA_TYPE = Pattern.compile(
             "^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(\\s*;.*)?$");
     private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
@@ -353,14 +350,8 @@ public final class Attachments {
                 .map((rs, ctx) -> new BlobRow(rs.getObject("id", UUID.class), rs.getObject("owner_id", UUID.class),
                         rs.getObject("bucket_id", UUID.class), rs.getString("schema_id"), rs.getInt("schema_version")))
                 .findOne().orElse(null);
-        var granted = access.find(h, who, row == null ? NOTHING : row.bucketId(),
+        access.requireBlobAccess(h, who, blobId, row == null ? null : row.bucketId(), needed,
                 lock ? AccessPolicy.Lock.KEEP : AccessPolicy.Lock.NONE);
-        if (row == null || granted == null) {
-            throw new NotFoundException("there is no blob " + blobId);
-        }
-        if (!granted.access().atLeast(needed)) {
-            throw new ForbiddenException("blob " + blobId + " is shared with you read-only");
-        }
         return row;
     }
 

@@ -12,8 +12,6 @@ import studio.reyna.core.event.EventType;
 import studio.reyna.core.page.Page;
 import studio.reyna.core.page.PageRequest;
 import studio.reyna.core.problem.FieldError;
-import studio.reyna.core.problem.ForbiddenException;
-import studio.reyna.core.problem.NotFoundException;
 import studio.reyna.core.problem.PreconditionFailedException;
 import studio.reyna.core.problem.ValidationException;
 import studio.reyna.events.EventLog;
@@ -35,9 +33,6 @@ public final class Blobs {
     private static final String COLUMNS = """
             id, owner_id, bucket_id, schema_id, schema_version, version, title, preview,
             data::text as data, derived::text as derived, created_at, updated_at""";
-
-    /** An id no bucket has (UUIDs of buckets are version 7; this is the nil UUID). */
-    private static final UUID NOTHING = new UUID(0, 0);
 
     private final Jdbi jdbi;
     private final AccessPolicy access;
@@ -229,25 +224,18 @@ public final class Blobs {
         return require(h, who, blobId, Access.WRITE, true);
     }
 
-    /** The blob if {@code who} has {@code needed} access to its bucket: else 404 when invisible, 403 when read-only. */
     /**
-     * An invisible blob must take as long to refuse as an id of nothing, or its existence would show
-     * in the timing: a missing blob is decided on too (for a bucket that does not exist), and the
-     * row's JSON is parsed only once the caller may see it.
+     * The blob if {@code who} has {@code needed} access to its bucket: else 404 when invisible,
+     * 403 when read-only. The row's JSON is parsed only once the caller may see it, so an
+     * invisible blob costs no more to refuse than an id of nothing.
      */
     private Blob require(Handle h, Principal who, UUID blobId, Access needed, boolean lock) {
         var row = h.createQuery("select " + COLUMNS + " from blobs where id = :id" + (lock ? " for update" : ""))
                 .bind("id", blobId)
                 .map((rs, ctx) -> new Row(rs.getObject("bucket_id", UUID.class), parsedLater(rs)))
                 .findOne().orElse(null);
-        var granted = access.find(h, who, row == null ? NOTHING : row.bucketId(),
+        access.requireBlobAccess(h, who, blobId, row == null ? null : row.bucketId(), needed,
                 lock ? AccessPolicy.Lock.KEEP : AccessPolicy.Lock.NONE);
-        if (row == null || granted == null) {
-            throw new NotFoundException("there is no blob " + blobId);
-        }
-        if (!granted.access().atLeast(needed)) {
-            throw new ForbiddenException("blob " + blobId + " is shared with you read-only");
-        }
         return row.blob().get();
     }
 
