@@ -27,26 +27,26 @@ begin
 end $$;
 create trigger users_usage after insert on users for each row execute function user_usage_for_new_user();
 
--- Inserts and deletes are counted per statement, with the changed rows as a table: deleting a
--- subtree of 10,000 blobs updates each owner's row once, not 10,000 times. An update is counted
--- only when it changes the size, so moves and derived data never touch (nor lock) the row.
-create function user_usage_count_blobs() returns trigger language plpgsql as $$
+-- A new blob is counted by a row trigger, the cheapest for the one-row insert of every create.
+-- Deletes are counted per statement, with the deleted rows as a table: deleting a subtree of
+-- 10,000 blobs updates each owner's row once, not 10,000 times. An update is counted only when
+-- it changes the size, so moves and derived data never touch (nor lock) the row.
+create function user_usage_count_new_blob() returns trigger language plpgsql as $$
 begin
-    if tg_op = 'DELETE' then
-        update user_usage u set blobs = u.blobs - g.n, bytes = u.bytes - g.bytes
-        from (select owner_id, count(*) as n, sum(size_bytes) as bytes from gone group by owner_id) g
-        where u.user_id = g.owner_id;
-    else
-        update user_usage u set blobs = u.blobs + g.n, bytes = u.bytes + g.bytes
-        from (select owner_id, count(*) as n, sum(size_bytes) as bytes from came group by owner_id) g
-        where u.user_id = g.owner_id;
-    end if;
+    update user_usage set blobs = blobs + 1, bytes = bytes + new.size_bytes where user_id = new.owner_id;
     return null;
 end $$;
-create trigger blobs_usage_insert after insert on blobs referencing new table as came
-    for each statement execute function user_usage_count_blobs();
+create trigger blobs_usage_insert after insert on blobs for each row execute function user_usage_count_new_blob();
+
+create function user_usage_count_deleted_blobs() returns trigger language plpgsql as $$
+begin
+    update user_usage u set blobs = u.blobs - g.n, bytes = u.bytes - g.bytes
+    from (select owner_id, count(*) as n, sum(size_bytes) as bytes from gone group by owner_id) g
+    where u.user_id = g.owner_id;
+    return null;
+end $$;
 create trigger blobs_usage_delete after delete on blobs referencing old table as gone
-    for each statement execute function user_usage_count_blobs();
+    for each statement execute function user_usage_count_deleted_blobs();
 
 create function user_usage_count_blob_resize() returns trigger language plpgsql as $$
 begin
@@ -56,20 +56,19 @@ end $$;
 create trigger blobs_usage_resize after update of size_bytes on blobs for each row
     when (old.size_bytes is distinct from new.size_bytes) execute function user_usage_count_blob_resize();
 
-create function user_usage_count_buckets() returns trigger language plpgsql as $$
+create function user_usage_count_new_bucket() returns trigger language plpgsql as $$
 begin
-    if tg_op = 'DELETE' then
-        update user_usage u set buckets = u.buckets - g.n
-        from (select owner_id, count(*) as n from gone group by owner_id) g
-        where u.user_id = g.owner_id;
-    else
-        update user_usage u set buckets = u.buckets + g.n
-        from (select owner_id, count(*) as n from came group by owner_id) g
-        where u.user_id = g.owner_id;
-    end if;
+    update user_usage set buckets = buckets + 1 where user_id = new.owner_id;
     return null;
 end $$;
-create trigger buckets_usage_insert after insert on buckets referencing new table as came
-    for each statement execute function user_usage_count_buckets();
+create trigger buckets_usage_insert after insert on buckets for each row execute function user_usage_count_new_bucket();
+
+create function user_usage_count_deleted_buckets() returns trigger language plpgsql as $$
+begin
+    update user_usage u set buckets = u.buckets - g.n
+    from (select owner_id, count(*) as n from gone group by owner_id) g
+    where u.user_id = g.owner_id;
+    return null;
+end $$;
 create trigger buckets_usage_delete after delete on buckets referencing old table as gone
-    for each statement execute function user_usage_count_buckets();
+    for each statement execute function user_usage_count_deleted_buckets();

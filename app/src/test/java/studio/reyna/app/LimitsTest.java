@@ -146,6 +146,24 @@ class LimitsTest {
     }
 
     @Test
+    void a_changed_limit_applies_at_once_even_to_buckets_kept_in_redis() {
+        var settings = new HashMap<>(Map.of("REYNA_RATE_API_PER_MINUTE", "2", "REYNA_REDIS_URL", "redis://127.0.0.1:6379"));
+        var small = node(settings);
+        String token = small.register("resized").get("accessToken").asString();
+        awaitShared(0);
+        small.get("/api/v1/me", token);
+        small.get("/api/v1/me", token);
+        assertThat(small.get("/api/v1/me", token).status()).isEqualTo(429);
+
+        settings.put("REYNA_RATE_API_PER_MINUTE", "5");
+        var larger = node(settings);
+        awaitShared(1);
+        var answer = larger.get("/api/v1/me", token);
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.header("RateLimit")).startsWith("\"api\";r=4;");
+    }
+
+    @Test
     void with_redis_gone_requests_are_still_served_and_limited_by_each_node_until_it_is_back() {
         try (var redis = new TcpProxy(6379)) {
             var api = node(Map.of("REYNA_RATE_API_PER_MINUTE", "3", "REYNA_REDIS_URL", "redis://127.0.0.1:" + redis.port()));

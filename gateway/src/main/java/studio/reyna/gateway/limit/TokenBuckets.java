@@ -99,7 +99,10 @@ public final class TokenBuckets implements AutoCloseable {
 
     /** Takes one token of {@code limit} for {@code key}. */
     public Probe take(RateLimit limit, String key) {
-        String id = limit.name() + ":" + key;
+        // The key names the limit's size too: a bucket kept in Redis keeps the configuration it was
+        // made with, so after a change of REYNA_RATE_* the nodes start afresh instead of counting
+        // against the old size until the old bucket expires.
+        String id = limit.name() + ":" + limit.quota() + "/" + limit.window().toSeconds() + ":" + key;
         var remote = shared;
         if (remote != null && connection.isOpen() && System.nanoTime() - askRedisAgainAt >= 0) {
             try {
