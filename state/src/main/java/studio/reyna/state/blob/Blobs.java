@@ -160,6 +160,36 @@ public final class Blobs {
         });
     }
 
+    /**
+     * Stores what processor {@code processor} derived from version {@code sourceVersion} of a
+     * blob's data, under {@code derived.<processor>} as {@code {sourceVersion, result}}, with a
+     * {@code blob.derived} event. The user's data and the blob's version (its ETag) are left as
+     * they are. A result never replaces one derived from a newer version, and a blob deleted
+     * meanwhile takes nothing: both answer false and write nothing, so late or repeated work of a
+     * processor (at-least-once delivery) is harmless.
+     */
+    public boolean writeDerived(UUID blobId, String processor, long sourceVersion, JsonNode result) {
+        var entry = JsonNodeFactory.instance.objectNode().put("sourceVersion", sourceVersion);
+        entry.set("result", result);
+        String text = json.writeValueAsString(entry);
+        return jdbi.inTransaction(h -> {
+            var written = h.createQuery("""
+                            update blobs set derived = jsonb_set(derived, array[:processor], cast(:entry as jsonb))
+                            where id = :id and version >= :sourceVersion
+                              and coalesce((derived -> :processor ->> 'sourceVersion')::bigint, 0) <= :sourceVersion
+                            returning\s""" + COLUMNS)
+                    .bind("processor", processor).bind("entry", text).bind("id", blobId).bind("sourceVersion", sourceVersion)
+                    .map(this::blob).findOne();
+            written.ifPresent(blob -> {
+                var data = JsonNodeFactory.instance.objectNode().put("processor", processor).put("sourceVersion", sourceVersion);
+                events.append(h, new EventLog.Change(EventType.BLOB_DERIVED, blob.schemaId(), blob.ownerId(), null,
+                        blob.bucketId(), blob.id(), blob.schemaId(), blob.schemaVersion(), blob.version(), data,
+                        access.audience(h, blob.bucketId())));
+            });
+            return written.isPresent();
+        });
+    }
+
     /** The blobs directly in a bucket, oldest first, without their content. */
     public Page<BlobSummary> list(Principal who, UUID bucketId, PageRequest page) {
         return jdbi.withHandle(h -> {

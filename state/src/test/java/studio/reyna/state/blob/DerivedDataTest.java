@@ -1,0 +1,68 @@
+package studio.reyna.state.blob;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import studio.reyna.state.StateFixture;
+import studio.reyna.state.access.Principal;
+
+/** What processors write back: beside the user's data, never over a newer result, never onto a deleted blob. */
+class DerivedDataTest {
+    private final StateFixture state = new StateFixture();
+
+    @Test
+    void a_result_is_kept_under_the_processors_name_with_its_source_version_and_an_event_but_the_data_and_etag_stay() {
+        UUID owner = state.newUser();
+        var blob = newBlob(owner);
+
+        assertThat(state.blobs.writeDerived(blob.id(), "stats", 1, StateFixture.json("{\"words\":2}"))).isTrue();
+
+        var read = state.blobs.get(Principal.user(owner), blob.id());
+        assertThat(read.derived().at("/stats/sourceVersion").asLong()).isEqualTo(1);
+        assertThat(read.derived().at("/stats/result/words").asInt()).isEqualTo(2);
+        assertThat(read.version()).isEqualTo(1);
+        assertThat(read.data()).isEqualTo(blob.data());
+        assertThat(eventTypes(blob.id())).containsExactly("blob.created", "blob.derived");
+    }
+
+    @Test
+    void a_result_from_an_older_version_never_replaces_one_from_a_newer_version() {
+        UUID owner = state.newUser();
+        var blob = newBlob(owner);
+        state.blobs.replace(owner, blob.id(), 1L, StateFixture.json("{\"title\":\"second\"}"), null);
+
+        assertThat(state.blobs.writeDerived(blob.id(), "tags", 2, StateFixture.json("{\"tags\":[\"second\"]}"))).isTrue();
+        assertThat(state.blobs.writeDerived(blob.id(), "tags", 1, StateFixture.json("{\"tags\":[\"first\"]}"))).isFalse();
+        // Another processor's result is its own.
+        assertThat(state.blobs.writeDerived(blob.id(), "stats", 1, StateFixture.json("{\"words\":1}"))).isTrue();
+
+        var derived = state.blobs.get(Principal.user(owner), blob.id()).derived();
+        assertThat(derived.at("/tags/result/tags/0").asString()).isEqualTo("second");
+        assertThat(derived.at("/stats/sourceVersion").asLong()).isEqualTo(1);
+        // The same result again (a redelivered event) is harmless.
+        assertThat(state.blobs.writeDerived(blob.id(), "tags", 2, StateFixture.json("{\"tags\":[\"second\"]}"))).isTrue();
+    }
+
+    @Test
+    void a_result_for_a_version_the_blob_never_had_or_a_deleted_blob_is_not_written() {
+        UUID owner = state.newUser();
+        var blob = newBlob(owner);
+        assertThat(state.blobs.writeDerived(blob.id(), "stats", 7, StateFixture.json("{}"))).isFalse();
+
+        state.blobs.delete(owner, blob.id(), null);
+        assertThat(state.blobs.writeDerived(blob.id(), "stats", 1, StateFixture.json("{}"))).isFalse();
+        assertThat(eventTypes(blob.id())).containsExactly("blob.created", "blob.deleted");
+    }
+
+    private Blob newBlob(UUID owner) {
+        String schema = state.noteSchema(owner);
+        var bucket = state.buckets.create(owner, "B", null);
+        return state.blobs.create(owner, bucket.id(), new NewBlob(schema, null, StateFixture.json("{\"title\":\"first\"}")));
+    }
+
+    private java.util.List<String> eventTypes(UUID blobId) {
+        return state.jdbi.withHandle(h -> h.createQuery("select type from events where blob_id = ? order by write_seq")
+                .bind(0, blobId).mapTo(String.class).list());
+    }
+}
