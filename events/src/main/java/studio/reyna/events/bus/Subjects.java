@@ -18,4 +18,14 @@ public final class Subjects {
         }
         return p.length == s.length;
     }
+
+    /** True when {@code subject} matches one of {@code patterns}. */
+    public static boolean matchesAny(java.util.Collection<String> patterns, String subject) {
+        for (String pattern : patterns) {
+            if (matches(pattern, subject)) {
+                return true;
+            }
+        }
+        return false;
+    }
 }
