@@ -47,10 +47,14 @@ public final class Main {
         @Option(names = "--port", description = "HTTP port (default: $REYNA_PORT or 8080; 0 picks a free one)")
         Integer port;
 
+        @Option(names = "--roles", description = "what this node does, a comma-separated choice of api, processors and "
+                + "relay (default: $REYNA_ROLES or all three)")
+        String roles;
+
         @Override
         public Integer call() throws InterruptedException {
             long started = System.nanoTime();
-            var config = StudioConfig.read(System.getenv(), port, dataDir);
+            var config = StudioConfig.read(System.getenv(), port, dataDir, roles);
             var studio = Studio.start(config);
             var stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -49,6 +49,12 @@ import studio.reyna.schema.Schemas;
 import studio.reyna.state.access.AccessPolicy;
 import studio.reyna.state.attachment.AttachmentSweeper;
 import studio.reyna.state.attachment.Attachments;
+import studio.reyna.state.processing.ProcessorSettings;
+import studio.reyna.processor.BuiltInProcessors;
+import studio.reyna.processor.Processor;
+import studio.reyna.processor.runtime.ProcessingInputs;
+import studio.reyna.processor.runtime.ProcessorRuntime;
+import studio.reyna.gateway.processor.ProcessorRoutes;
 import studio.reyna.state.attachment.S3Objects;
 import studio.reyna.state.blob.Blobs;
 import studio.reyna.state.bucket.BucketTree;
@@ -114,6 +120,11 @@ final class Studio implements AutoCloseable {
     }
 
     static Studio start(StudioConfig config) {
+        return start(config, BuiltInProcessors.all());
+    }
+
+    /** The studio with these processors (the built-ins, or others beside them in tests). */
+    static Studio start(StudioConfig config, List<Processor> processors) {
         config.unknownVariables().forEach(name ->
                 log.warn("{} is set but this version of the studio does not read it (a typo?)", name));
         var connected = connect(config);
@@ -155,8 +166,19 @@ final class Studio implements AutoCloseable {
                             config.events().streamName(), config.events().retention(), new EventCodec(json));
             opened.push(bus);
             var relay = new Relay(connected.database().dataSource(), jdbi, events, bus, Duration.ofMillis(250),
-                    config.events().retention(), metrics).start();
-            opened.push(relay);
+                    config.events().retention(), metrics);
+            if (config.roles().contains("relay")) {
+                opened.push(relay.start());
+            }
+            var processorSettings = new ProcessorSettings(jdbi, json);
+            var processing = config.processing();
+            var runtime = new ProcessorRuntime(connected.database().dataSource(), jdbi, events,
+                    new ProcessingInputs(blobs, schemas, attachments, processorSettings), processors,
+                    new ProcessorRuntime.Settings(processing.timeout(), processing.attempts(), processing.firstRetry(), 5,
+                            Duration.ofSeconds(30), Duration.ofMillis(100)), metrics).register();
+            if (config.roles().contains("processors")) {
+                opened.push(runtime.start());
+            }
             var hub = new RealtimeHub(bus, events, tree, json, metrics);
             opened.push(hub);
             // Access decisions cached on this node are forgotten when any node changes shares or the tree.
@@ -188,19 +210,28 @@ final class Studio implements AutoCloseable {
             var settings = new HttpServer.Settings(config.http().host(), config.http().port(), config.http().maxBodyBytes());
             // Link URLs name the port, known only once the server listens.
             var listening = new java.util.concurrent.atomic.AtomicReference<Javalin>();
-            var http = HttpServer.create(settings, json, new Authentication(accessTokens), requestLimits, List.of(
+            var operations = List.<java.util.function.Consumer<io.javalin.config.RoutesConfig>>of(
                     new HealthRoutes(connected.database(), connected.schemaVersion())::routes,
                     new OpenApiRoutes()::routes,
-                    new MetricsRoutes(metrics::scrape)::routes,
+                    new MetricsRoutes(metrics::scrape)::routes);
+            var api = List.<java.util.function.Consumer<io.javalin.config.RoutesConfig>>of(
                     new AuthRoutes(accounts, authBodies)::routes,
                     new UsageRoutes(usage)::routes,
+                    new ProcessorRoutes(processors, processorSettings, bodies)::routes,
                     new SchemaRoutes(schemas, bodies)::routes,
                     new BucketRoutes(buckets, blobs, bodies)::routes,
                     new BlobRoutes(blobs, bodies)::routes,
                     new AttachmentRoutes(attachments)::routes,
                     new ShareRoutes(shares, links, bodies, () -> url(config.http(), listening.get().port()))::routes,
-                    new PublicRoutes(links, buckets, blobs, attachments)::routes),
-                    Map.of(RealtimeEndpoint.PATH, realtime.servlet()));
+                    new PublicRoutes(links, buckets, blobs, attachments)::routes);
+            // Without the api role a node answers only what operations need: health, metrics, the contract.
+            boolean serving = config.roles().contains("api");
+            var features = new java.util.ArrayList<>(operations);
+            if (serving) {
+                features.addAll(api);
+            }
+            var http = HttpServer.create(settings, json, new Authentication(accessTokens), requestLimits, features,
+                    serving ? Map.of(RealtimeEndpoint.PATH, realtime.servlet()) : Map.of());
             listening.set(http);
             http.start();
             return new Studio(http, hub, relay, tokenBuckets, opened);

@@ -13,8 +13,11 @@ import studio.reyna.state.attachment.S3Settings;
  * checked then. {@code docs/configuration.md} lists the same variables; a test keeps them in step.
  */
 record StudioConfig(Http http, Database database, Auth auth, Events events, Sockets sockets, Quotas quotas, RateLimits rateLimits,
-                    Attachments attachments,
-                    Path dataDir, Set<String> unknownVariables) {
+                    Attachments attachments, Processing processing, Set<String> roles, Path dataDir,
+                    Set<String> unknownVariables) {
+
+    /** What a node may do: serve the API (and WebSockets), run processors, relay events. */
+    static final Set<String> ROLES = Set.of("api", "processors", "relay");
 
     /** The variables this version reads, with what each does; the reference documentation is checked against it. */
     static final List<Setting> SETTINGS = List.of(
@@ -53,6 +56,10 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
             new Setting("REYNA_S3_ACCESS_KEY", "(required with an endpoint)", "access key id"),
             new Setting("REYNA_S3_SECRET_KEY", "(required with an endpoint)", "secret access key"),
             new Setting("REYNA_S3_PATH_STYLE", "true", "address the bucket in the path (host/bucket/key), not as a host name"),
+            new Setting("REYNA_ROLES", "api,processors,relay", "what this node does (the --roles option wins)"),
+            new Setting("REYNA_PROCESSOR_TIMEOUT_MS", "10000", "how long one processor invocation may take before it counts as failed"),
+            new Setting("REYNA_PROCESSOR_ATTEMPTS", "5", "invocations of one event before a processor records it as a dead letter"),
+            new Setting("REYNA_PROCESSOR_RETRY_MS", "200", "pause before a processor's second attempt; doubled for each further one"),
             new Setting("REYNA_JAVA_OPTS", "(none)", "JVM flags; read by bin/reyna, not by the studio"));
 
     /** Largest attachment S3 itself stores (5 TiB), and so the largest limit that can be set. */
@@ -87,11 +94,19 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
     record Quotas(long blobs, long buckets, long bytes) {
     }
 
+    /** How processors are invoked. */
+    record Processing(Duration timeout, int attempts, Duration firstRetry) {
+    }
+
     /** {@code redisUrl} null means: each node counts on its own. */
     record RateLimits(boolean enabled, int apiPerMinute, int blobCreatesPerMinute, int authPerMinute, String redisUrl) {
     }
 
     static StudioConfig read(Map<String, String> variables, Integer portOption, Path dataDirOption) {
+        return read(variables, portOption, dataDirOption, null);
+    }
+
+    static StudioConfig read(Map<String, String> variables, Integer portOption, Path dataDirOption, String rolesOption) {
         var env = new Environment(variables);
         int port = portOption != null ? portOption : (int) env.number("REYNA_PORT", 8080, 0, 65535);
         if (port < 0 || port > 65535) {
@@ -154,8 +169,20 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
                 (int) env.number("REYNA_MAX_ATTACHMENT_UPLOADS", Math.max(1, pool / 2), 1, 10_000),
                 s3(env));
         var known = SETTINGS.stream().map(Setting::name).collect(java.util.stream.Collectors.toSet());
+        var processing = new Processing(Duration.ofMillis(env.number("REYNA_PROCESSOR_TIMEOUT_MS", 10_000, 10, 3_600_000)),
+                (int) env.number("REYNA_PROCESSOR_ATTEMPTS", 5, 1, 100),
+                Duration.ofMillis(env.number("REYNA_PROCESSOR_RETRY_MS", 200, 0, 600_000)));
+        String roleList = rolesOption != null ? rolesOption : env.text("REYNA_ROLES").orElse("api,processors,relay");
+        var roles = new java.util.TreeSet<String>();
+        for (String role : roleList.split(",")) {
+            if (!ROLES.contains(role.strip())) {
+                throw new Environment.ConfigException("roles are a comma-separated choice of api, processors and relay, not '"
+                        + roleList + "'");
+            }
+            roles.add(role.strip());
+        }
         return new StudioConfig(new Http(host, port, maxBody, publicUrl), new Database(jdbcUrl, pool), auth, events, sockets,
-                quotas, rateLimits, attachments, dataDir.toAbsolutePath().normalize(), env.unknown(known));
+                quotas, rateLimits, attachments, processing, java.util.Collections.unmodifiableSet(roles), dataDir.toAbsolutePath().normalize(), env.unknown(known));
     }
 
     /** The S3 store of attachments: all of it, or nothing (each missing part named). */

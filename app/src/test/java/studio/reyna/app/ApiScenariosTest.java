@@ -160,6 +160,29 @@ class ApiScenariosTest {
                 call("reports the caller's use of their quotas", a, "GET", "/api/v1/me/usage")
                         .json("/blobs/max", "100000000").json("/buckets/max", "100000000").json("/bytes/max", "10000000000"),
                 call("refuses to report usage without a token", anon, "GET", "/api/v1/me/usage").status(401),
+
+                // Processors
+                call("lists the built-in processors", a, "GET", "/api/v1/processors")
+                        .json("/items/0/name", "markdown").json("/items/1/name", "stats"),
+                call("refuses the processor list without a token", anon, "GET", "/api/v1/processors").status(401),
+                call("shows a processor's settings with its defaults", b, "GET", "/api/v1/processors/stats/settings")
+                        .json("/enabled", "true").json("/config/wordsPerMinute", "230"),
+                call("answers 404 for a processor that does not exist", a, "GET", "/api/v1/processors/nothing/settings").status(404),
+                call("configures a processor", b, "PUT", "/api/v1/processors/stats/settings",
+                        "{\"enabled\":true,\"config\":{\"wordsPerMinute\":300}}")
+                        .json("/enabled", "true").json("/config/wordsPerMinute", "300"),
+                call("refuses a configuration its settings schema does not allow", a, "PUT", "/api/v1/processors/stats/settings",
+                        "{\"enabled\":true,\"config\":{\"wordsPerMinute\":5}}").status(422)
+                        .json("/errors/0/pointer", "/config/wordsPerMinute"),
+                call("refuses settings without enabled", a, "PUT", "/api/v1/processors/stats/settings", "{\"config\":{}}")
+                        .status(422).json("/errors/0/pointer", "/enabled"),
+                call("refuses settings for a processor that does not exist", a, "PUT", "/api/v1/processors/nothing/settings",
+                        "{\"enabled\":false}").status(404),
+                call("refuses settings that are not JSON", a, "PUT", "/api/v1/processors/stats/settings", "enabled=false")
+                        .contentType("application/x-www-form-urlencoded").status(415),
+                call("refuses settings that are not valid JSON", a, "PUT", "/api/v1/processors/stats/settings", "{\"enabled\":")
+                        .status(400),
+                call("refuses settings over the size limit", a, "PUT", "/api/v1/processors/stats/settings", tooLarge).status(413),
                 call("refuses a forged token", anon, "GET", "/api/v1/me").header("Authorization", "Bearer ${forgedToken}").status(401),
                 call("refuses a token that is not a JWT", anon, "GET", "/api/v1/me").header("Authorization", "Bearer abc").status(401),
 
@@ -657,7 +680,8 @@ class ApiScenariosTest {
 
     private static List<String> eventsSince(long cursor) {
         return DB.withHandle(h -> h.createQuery("""
-                        select type from events where write_seq > :cursor and owner_id in (:ann, :bob) order by write_seq""")
+                        select type from events where write_seq > :cursor and owner_id in (:ann, :bob)
+                          and type <> 'blob.derived' order by write_seq""")
                 .bind("cursor", cursor)
                 .bind("ann", UUID.fromString(ANN.at("/user/id").asString()))
                 .bind("bob", UUID.fromString(BOB.at("/user/id").asString()))

@@ -43,7 +43,9 @@ class MultiNodeTest {
 
     private Studio node(String natsUrl) {
         var env = new HashMap<>(Map.of("REYNA_DB_URL", database, "REYNA_DB_POOL_SIZE", "4", "REYNA_NATS_URL", natsUrl,
-                "REYNA_NATS_PREFIX", prefix, "REYNA_NATS_STREAM", "REYNA_" + prefix));
+                "REYNA_NATS_PREFIX", prefix, "REYNA_NATS_STREAM", "REYNA_" + prefix,
+                // The sockets here count blob events; processors would add blob.derived ones.
+                "REYNA_ROLES", "api,relay"));
         var studio = Studio.start(StudioConfig.read(env, 0, temp.resolve("unused")));
         nodes.add(studio);
         return studio;

@@ -26,7 +26,9 @@ final class TestStudio {
             var config = StudioConfig.read(Map.of("REYNA_DB_URL", TestDatabase.sharedJdbcUrl(), "REYNA_DB_POOL_SIZE", "8",
                             "REYNA_RATE_API_PER_MINUTE", "10000000", "REYNA_RATE_BLOB_CREATES_PER_MINUTE", "10000000",
                             "REYNA_RATE_AUTH_PER_MINUTE", "10000000", "REYNA_QUOTA_BLOBS", "100000000",
-                            "REYNA_QUOTA_BUCKETS", "100000000"),
+                            "REYNA_QUOTA_BUCKETS", "100000000",
+                            // Processors would add blob.derived events to what the tests count; ProcessorsTest runs them.
+                            "REYNA_ROLES", "api,relay"),
                     0, Path.of("target/unused-data"));
             studio = Studio.start(config);
             Runtime.getRuntime().addShutdownHook(new Thread(studio::close));

@@ -1,0 +1,251 @@
+package studio.reyna.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import studio.reyna.db.TestDatabase;
+import studio.reyna.processor.BuiltInProcessors;
+import studio.reyna.processor.Processor;
+import studio.reyna.processor.ProcessorInput;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+/**
+ * Processors on a running studio: the built-ins on real content, and test processors that fail,
+ * fail for good or hang, beside each other; settings per user; a second node taking over.
+ */
+class ProcessorsTest {
+    @TempDir
+    Path temp;
+
+    private final String database = TestDatabase.createEmpty();
+    private final List<Studio> nodes = new ArrayList<>();
+    private final studio.reyna.db.Database db = studio.reyna.db.Database.connect(database, 1);
+    private final org.jdbi.v3.core.Jdbi jdbi = db.jdbi();
+
+    @AfterEach
+    void stop() {
+        nodes.forEach(Studio::close);
+        db.close();
+    }
+
+    private Api node(List<Processor> processors) {
+        return node(processors, "api,processors,relay");
+    }
+
+    private Api node(List<Processor> processors, String roles) {
+        var env = new HashMap<>(Map.of("REYNA_ROLES", roles, "REYNA_DB_URL", database, "REYNA_DB_POOL_SIZE", "6", "REYNA_RATE_LIMITS", "off",
+                "REYNA_PROCESSOR_TIMEOUT_MS", "500", "REYNA_PROCESSOR_ATTEMPTS", "3", "REYNA_PROCESSOR_RETRY_MS", "20"));
+        var studio = Studio.start(StudioConfig.read(env, 0, temp.resolve("unused")), processors);
+        nodes.add(studio);
+        return new Api(studio.port());
+    }
+
+    private record Owner(String token, String schema, String bucket) {
+    }
+
+    private static Owner owner(Api api, String schemaDocument) {
+        String token = api.register("processing").get("accessToken").asString();
+        String schema = "proc-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(api.post("/api/v1/schemas", token, Api.JSON.readTree(
+                "{\"id\":\"" + schema + "\",\"name\":\"P\",\"schema\":" + schemaDocument + "}")).status()).isEqualTo(201);
+        String bucket = api.post("/api/v1/buckets", token, Map.of("name", "Notes")).json().get("id").asString();
+        return new Owner(token, schema, bucket);
+    }
+
+    private static String write(Api api, Owner owner, String data) {
+        var response = api.post("/api/v1/buckets/" + owner.bucket() + "/blobs", owner.token(), Api.JSON.readTree(
+                "{\"schemaId\":\"" + owner.schema() + "\",\"data\":" + data + "}"));
+        assertThat(response.status()).as(response.text()).isEqualTo(201);
+        return response.json().get("id").asString();
+    }
+
+    private static JsonNode derived(Api api, Owner owner, String blobId) {
+        return api.get("/api/v1/blobs/" + blobId, owner.token()).json().get("derived");
+    }
+
+    private static final String ARTICLE = """
+            {"type":"object","properties":{"title":{"type":"string"},
+             "body":{"type":"string","contentMediaType":"text/markdown"}}}""";
+
+    @Test
+    void the_built_ins_derive_from_a_new_blob_and_sanitise_hostile_markdown() {
+        var api = node(BuiltInProcessors.all());
+        var owner = owner(api, ARTICLE);
+        var data = Api.JSON.createObjectNode().put("title", "Gardening notes").put("body", "# Tomatoes\n\nTomatoes want *sun*. "
+                + "<script>alert(1)</script> [click](javascript:alert(1)) <img src=x onerror=alert(1)> Tomatoes tomatoes garden.");
+        String blob = write(api, owner, data.toString());
+
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            var derived = derived(api, owner, blob);
+            return derived.has("markdown") && derived.has("stats") && derived.has("tags");
+        });
+        var derived = derived(api, owner, blob);
+        String html = derived.at("/markdown/result/fields/~1body").asString();
+        assertThat(html).contains("<h1>Tomatoes</h1>").contains("<em>sun</em>")
+                .doesNotContain("<script").doesNotContain("javascript:").doesNotContain("onerror");
+        assertThat(derived.at("/stats/result/words").asInt()).isGreaterThan(5);
+        assertThat(derived.at("/tags/result/tags/0").asString()).isEqualTo("tomatoes");
+        assertThat(derived.at("/stats/sourceVersion").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void a_processor_the_owner_turned_off_derives_nothing_for_them_and_a_bad_config_is_refused() {
+        var api = node(BuiltInProcessors.all());
+        var owner = owner(api, ARTICLE);
+        var refused = api.call("PUT", "/api/v1/processors/stats/settings", owner.token(), "application/json",
+                "{\"enabled\":true,\"config\":{\"wordsPerMinute\":\"fast\"}}", Map.of());
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.json().at("/errors/0/pointer").asString()).startsWith("/config");
+        var off = api.call("PUT", "/api/v1/processors/stats/settings", owner.token(), "application/json",
+                "{\"enabled\":false}", Map.of());
+        assertThat(off.status()).as(off.text()).isEqualTo(200);
+        assertThat(api.get("/api/v1/processors/stats/settings", owner.token()).json().get("enabled").asBoolean()).isFalse();
+
+        String blob = write(api, owner, "{\"title\":\"quiet\",\"body\":\"words words words\"}");
+        await().atMost(Duration.ofSeconds(20)).until(() -> derived(api, owner, blob).has("tags"));
+        assertThat(derived(api, owner, blob).has("stats")).isFalse();
+    }
+
+    @Test
+    void an_image_attached_to_a_blob_gets_a_thumbnail() throws Exception {
+        var api = node(BuiltInProcessors.all());
+        var owner = owner(api, ARTICLE);
+        String blob = write(api, owner, "{\"title\":\"with a picture\"}");
+        var image = new java.awt.image.BufferedImage(800, 400, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        var png = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(image, "png", png);
+        var upload = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + nodes.getFirst().port() + "/api/v1/blobs/" + blob
+                                + "/attachments?filename=picture.png"))
+                .header("Authorization", "Bearer " + owner.token()).header("Content-Type", "image/png")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(png.toByteArray())).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(upload.statusCode()).as(upload.body()).isEqualTo(201);
+        String attachmentId = Api.JSON.readTree(upload.body()).get("id").asString();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> derived(api, owner, blob).has("thumbnail"));
+        var thumbnail = derived(api, owner, blob).at("/thumbnail/result");
+        assertThat(thumbnail.get("attachmentId").asString()).isEqualTo(attachmentId);
+        assertThat(thumbnail.get("width").asInt()).isEqualTo(256);
+        assertThat(thumbnail.get("height").asInt()).isEqualTo(128);
+        var decoded = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+                java.util.Base64.getDecoder().decode(thumbnail.get("png").asString())));
+        assertThat(decoded.getWidth()).isEqualTo(256);
+    }
+
+    @Test
+    void processors_run_on_the_nodes_with_that_role_and_a_node_without_the_api_role_serves_only_operations() {
+        var api = node(BuiltInProcessors.all(), "api,relay");
+        var owner = owner(api, ARTICLE);
+        String blob = write(api, owner, "{\"title\":\"waiting\",\"body\":\"for a worker\"}");
+        var worker = node(BuiltInProcessors.all(), "processors");
+
+        assertThat(worker.get("/api/v1/me", owner.token()).status()).isEqualTo(404);
+        assertThat(worker.get("/health/ready", null).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(20)).until(() -> derived(api, owner, blob).has("stats"));
+    }
+
+    /** Fails its first {@code failures} invocations of each blob, then derives. */
+    private static final class Flaky implements Processor {
+        final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+        private final String name;
+        private final int failures;
+        private final long sleepMillis;
+
+        Flaky(String name, int failures, long sleepMillis) {
+            this.name = name;
+            this.failures = failures;
+            this.sleepMillis = sleepMillis;
+        }
+
+        @Override public String name() { return name; }
+        @Override public String description() { return "a test processor"; }
+        @Override public List<String> subjects() { return List.of("blob.created.>", "blob.updated.>"); }
+        @Override public JsonNode settingsSchema() { return Api.JSON.readTree("{\"type\":\"object\"}"); }
+        @Override public JsonNode defaultSettings() { return JsonNodeFactory.instance.objectNode(); }
+
+        @Override
+        public JsonNode derive(ProcessorInput input, JsonNode settings) throws java.io.IOException {
+            int call = calls.computeIfAbsent(input.data().get("title").asString(), k -> new AtomicInteger()).incrementAndGet();
+            if (sleepMillis > 0) {
+                try {
+                    Thread.sleep(sleepMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("stopped");
+                }
+            }
+            if (call <= failures) {
+                throw new java.io.IOException("failure " + call);
+            }
+            return JsonNodeFactory.instance.objectNode().put("call", call);
+        }
+    }
+
+    @Test
+    void a_failing_processor_is_retried_a_broken_one_dead_lettered_and_a_hanging_one_timed_out_while_others_keep_pace() {
+        var twice = new Flaky("twice", 2, 0);
+        var always = new Flaky("always", Integer.MAX_VALUE, 0);
+        var hangs = new Flaky("hangs", 0, 60_000);
+        var quick = new Flaky("quick", 0, 0);
+        var api = node(List.of(twice, always, hangs, quick));
+        var owner = owner(api, "{\"type\":\"object\"}");
+
+        String blob = write(api, owner, "{\"title\":\"one\"}");
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> derived(api, owner, blob).has("quick"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> derived(api, owner, blob).has("twice"));
+        var derived = derived(api, owner, blob);
+        assertThat(derived.at("/twice/result/call").asInt()).isEqualTo(3);
+        assertThat(twice.calls.get("one").get()).isEqualTo(3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> deadLetters("always") == 1 && deadLetters("hangs") == 1);
+        assertThat(always.calls.get("one").get()).isEqualTo(3);
+        assertThat(derived(api, owner, blob).has("always")).isFalse();
+        assertThat(derived(api, owner, blob).has("hangs")).isFalse();
+        String metrics = api.get("/metrics", null).text();
+        assertThat(metrics).containsPattern("reyna_processor_dead_letters_total\\{processor=\"always\"} 1");
+        assertThat(metrics).containsPattern("reyna_processor_failures_total\\{processor=\"hangs\"} 3");
+    }
+
+    private long deadLetters(String processor) {
+        return jdbi.withHandle(h -> h.createQuery(
+                "select count(*) from processor_dead_letters where processor = :p").bind("p", processor).mapTo(Long.class).one());
+    }
+
+    @Test
+    void when_the_working_node_stops_another_takes_over_and_nothing_is_skipped() {
+        var first = new Flaky("counted", 0, 50);
+        var second = new Flaky("counted", 0, 0);
+        var a = node(List.of(first));
+        var owner = owner(a, "{\"type\":\"object\"}");
+        var ids = new ArrayList<String>();
+        for (int i = 0; i < 40; i++) {
+            ids.add(write(a, owner, "{\"title\":\"n" + i + "\"}"));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> !first.calls.isEmpty());
+        var b = node(List.of(second));
+        nodes.remove(0).close(); // the working node stops halfway
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> ids.stream().allMatch(id -> derived(b, owner, id).has("counted")));
+        for (int i = 0; i < 40; i++) {
+            String title = "n" + i;
+            int calls = first.calls.getOrDefault(title, new AtomicInteger()).get() + second.calls.getOrDefault(title, new AtomicInteger()).get();
+            assertThat(calls).as("invocations for %s", title).isBetween(1, 2);
+        }
+        assertThat(second.calls).isNotEmpty();
+    }
+}

@@ -1,0 +1,311 @@
+package studio.reyna.processor.runtime;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import studio.reyna.core.event.Event;
+import studio.reyna.events.EventLog;
+import studio.reyna.events.bus.Subjects;
+import studio.reyna.processor.InputRefusedException;
+import studio.reyna.processor.Processor;
+import studio.reyna.state.blob.Blob;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Runs one processor over the event log, at least once per event, in the log's order. One node
+ * at a time works for each processor: the one whose {@link ProcessorRuntime} holds the
+ * processor's PostgreSQL advisory lock; when that node dies the lock goes with its connection
+ * and another node's worker takes over from the cursor, so an event is never skipped, and one handled twice (the
+ * node died before saving the cursor) is harmless: a result replaces only one derived from an
+ * older or the same version.
+ *
+ * <p>Each event gets {@code maxAttempts} invocations, each bounded by the timeout, with doubling
+ * pauses between them; then it is recorded as a dead letter and the worker moves on. After
+ * {@code breakAfter} dead letters in a row the circuit opens: the worker pauses for
+ * {@code breakFor}, then tries the next event once (half open) before it runs freely again.
+ */
+public final class ProcessorWorker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProcessorWorker.class);
+    private static final int BATCH = 200;
+
+    /** How a processor stands on this node. */
+    public record Health(String processor, boolean working, long position, long lagEvents, String circuit,
+                         long failures, long deadLetters) {
+    }
+
+    private final Jdbi jdbi;
+    private final EventLog events;
+    private final ProcessingInputs inputs;
+    private final Processor processor;
+    private final ProcessorRuntime.Settings settings;
+    private final ExecutorService invocations = Executors.newVirtualThreadPerTaskExecutor();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicBoolean working = new AtomicBoolean();
+    private final AtomicLong position = new AtomicLong();
+    private final AtomicLong failuresInARow = new AtomicLong();
+    private final Counter failures;
+    private final Counter deadLetters;
+    private final Timer executions;
+    private volatile long circuitClosedAt;
+    private volatile boolean leading;
+    private Thread thread;
+
+    ProcessorWorker(Jdbi jdbi, EventLog events, ProcessingInputs inputs, Processor processor,
+                    ProcessorRuntime.Settings settings, MeterRegistry metrics) {
+        this.jdbi = jdbi;
+        this.events = events;
+        this.inputs = inputs;
+        this.processor = processor;
+        this.settings = settings;
+        String name = processor.name();
+        this.failures = Counter.builder("reyna.processor.failures").tag("processor", name)
+                .description("invocations that failed or timed out").register(metrics);
+        this.deadLetters = Counter.builder("reyna.processor.dead.letters").tag("processor", name)
+                .description("events given up on after every attempt").register(metrics);
+        this.executions = Timer.builder("reyna.processor.execution").tag("processor", name)
+                .description("time of one invocation").publishPercentileHistogram().register(metrics);
+        Gauge.builder("reyna.processor.lag", this, worker -> worker.lag()).tag("processor", name)
+                .description("events in the log after this processor's cursor (0 on nodes that stand by)").register(metrics);
+        Gauge.builder("reyna.processor.circuit.open", this, worker -> worker.circuitOpen() ? 1 : 0).tag("processor", name)
+                .description("1 while the processor's circuit is open").register(metrics);
+    }
+
+    void start() {
+        thread = Thread.ofPlatform().daemon().name("processor-" + processor.name()).start(this::run);
+    }
+
+    Health health() {
+        return new Health(processor.name(), working.get(), position.get(), lag(), circuitOpen() ? "open" : "closed",
+                (long) failures.count(), (long) deadLetters.count());
+    }
+
+    private long lag() {
+        return working.get() ? Math.max(0, events.latestCursor() - position.get()) : 0;
+    }
+
+    private boolean circuitOpen() {
+        return System.nanoTime() - circuitClosedAt < 0;
+    }
+
+    /** Told by the runtime whether this node holds the processor's lock. */
+    void lead(boolean leading) {
+        if (leading && !this.leading) {
+            log.info("this node now runs processor {}", processor.name());
+        }
+        this.leading = leading;
+    }
+
+    boolean isLeading() {
+        return leading;
+    }
+
+    String lockName() {
+        return "reyna.processor." + processor.name();
+    }
+
+    private void run() {
+        while (stopped.getCount() > 0) {
+            try {
+                if (leading) {
+                    work();
+                } else {
+                    pause(Duration.ofMillis(250));
+                }
+            } catch (Stopping e) {
+                return;
+            } catch (RuntimeException e) {
+                if (stopped.getCount() > 0) {
+                    log.warn("processor {} interrupted ({}); trying again", processor.name(), e.getMessage());
+                    pause(Duration.ofSeconds(1));
+                }
+            } finally {
+                working.set(false);
+            }
+        }
+    }
+
+    /** Works while this node leads for the processor and is not stopping. */
+    private void work() {
+        working.set(true);
+        position.set(startingPosition());
+        while (stopped.getCount() > 0 && leading) {
+            List<Event> batch = events.readAll(position.get(), BATCH);
+            for (var event : batch) {
+                if (stopped.getCount() == 0 || !leading) {
+                    return;
+                }
+                if (Subjects.matchesAny(processor.subjects(), event.subject())) {
+                    awaitClosedCircuit();
+                    handle(event);
+                    saveCursor(event.cursor());
+                }
+                position.set(event.cursor());
+            }
+            if (!batch.isEmpty()) {
+                saveCursor(position.get());
+            }
+            if (batch.size() < BATCH) {
+                pause(settings.idleWait());
+            }
+        }
+    }
+
+    /**
+     * Gives a processor that never ran a cursor at the end of the log: it derives from what is
+     * written from now on, not from years of history.
+     */
+    void register() {
+        jdbi.useHandle(h -> h.createUpdate("""
+                        insert into processor_cursors (processor, position)
+                        values (:processor, (select coalesce(max(position), 0) from events))
+                        on conflict (processor) do nothing""")
+                .bind("processor", processor.name()).execute());
+    }
+
+    /** Where this processor left off. */
+    private long startingPosition() {
+        register();
+        return jdbi.withHandle(h -> h.createQuery("select position from processor_cursors where processor = :processor")
+                .bind("processor", processor.name()).mapTo(Long.class).one());
+    }
+
+    private void saveCursor(long cursor) {
+        jdbi.useHandle(h -> h.createUpdate("update processor_cursors set position = :position, updated_at = now()"
+                        + " where processor = :processor and position < :position")
+                .bind("position", cursor).bind("processor", processor.name()).execute());
+    }
+
+    /** One event, to its end: a result written, nothing to do, or a dead letter. */
+    private void handle(Event event) {
+        var blob = inputs.blob(event);
+        if (blob.isEmpty()) {
+            return; // deleted meanwhile: nothing left to derive for
+        }
+        if (event.version() != null && blob.get().version() > event.version()) {
+            return; // changed since: the event of that change follows in the log
+        }
+        var config = inputs.configFor(blob.get().ownerId(), processor);
+        if (config.isEmpty()) {
+            return; // the owner turned this processor off
+        }
+        Exception last = null;
+        for (int attempt = 1; attempt <= settings.maxAttempts(); attempt++) {
+            try {
+                var result = invoke(blob.get(), event, config.get());
+                if (result != null) {
+                    inputs.writeDerived(blob.get(), processor, withAttachment(result, event));
+                }
+                failuresInARow.set(0);
+                return;
+            } catch (InputRefusedException e) {
+                // Past a limit of the processor (an image too large): trying again cannot help.
+                log.debug("processor {} refused the input of event {}: {}", processor.name(), event.id(), e.getMessage());
+                return;
+            } catch (Exception e) {
+                if (stopped.getCount() == 0) {
+                    // The node is stopping: the event is neither failed nor done; whoever runs the
+                    // processor next starts from it again.
+                    throw new Stopping();
+                }
+                last = e;
+                failures.increment();
+                if (attempt < settings.maxAttempts()) {
+                    pause(settings.firstRetry().multipliedBy(1L << (attempt - 1)));
+                }
+            }
+        }
+        recordDeadLetter(event, last);
+    }
+
+    private JsonNode invoke(Blob blob, Event event, JsonNode config) throws Exception {
+        var input = inputs.input(blob, event);
+        var future = invocations.submit(() -> executions.recordCallable(() -> processor.derive(input, config)));
+        try {
+            return future.get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new TimeoutException("took longer than " + settings.timeout().toMillis() + " ms");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    /** A result made from an attachment names it: a blob may carry several. */
+    private static JsonNode withAttachment(JsonNode result, Event event) {
+        if (result instanceof ObjectNode object && event.data() != null && event.data().hasNonNull("attachmentId")) {
+            object.put("attachmentId", event.data().get("attachmentId").asString());
+        }
+        return result;
+    }
+
+    private void recordDeadLetter(Event event, Exception cause) {
+        deadLetters.increment();
+        String error = cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        log.warn("processor {} gave up on event {} (blob {}) after {} attempts: {}", processor.name(), event.id(),
+                event.blobId(), settings.maxAttempts(), error);
+        jdbi.useHandle(h -> h.createUpdate("""
+                        insert into processor_dead_letters (processor, event_id, blob_id, owner_id, attempts, error)
+                        values (:processor, :event, :blob, :owner, :attempts, :error)
+                        on conflict (processor, event_id) do update
+                        set attempts = processor_dead_letters.attempts + excluded.attempts, error = excluded.error, failed_at = now()""")
+                .bind("processor", processor.name()).bind("event", event.id()).bind("blob", event.blobId())
+                .bind("owner", event.ownerId()).bind("attempts", settings.maxAttempts())
+                .bind("error", error.length() > 2000 ? error.substring(0, 2000) : error).execute());
+        if (failuresInARow.incrementAndGet() >= settings.breakAfter()) {
+            log.warn("processor {}: {} events in a row failed; pausing it for {} s", processor.name(),
+                    failuresInARow.get(), settings.breakFor().toSeconds());
+            circuitClosedAt = System.nanoTime() + settings.breakFor().toNanos();
+            // Half open afterwards: one more failure opens it again.
+            failuresInARow.set(settings.breakAfter() - 1);
+        }
+    }
+
+    private void awaitClosedCircuit() {
+        while (circuitOpen() && stopped.getCount() > 0) {
+            pause(Duration.ofMillis(Math.min(1000, Math.max(1, (circuitClosedAt - System.nanoTime()) / 1_000_000))));
+        }
+    }
+
+    private void pause(Duration duration) {
+        try {
+            stopped.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Leaves the current event unfinished, its cursor unsaved, because the node is stopping. */
+    private static final class Stopping extends RuntimeException {
+        Stopping() {
+            super(null, null, false, false);
+        }
+    }
+
+    @Override
+    public void close() {
+        stopped.countDown();
+        invocations.shutdownNow();
+        if (thread != null) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
