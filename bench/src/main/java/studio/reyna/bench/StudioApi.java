@@ -42,7 +42,7 @@ final class StudioApi {
     void createSchema(String token, String id) throws IOException, InterruptedException {
         var schema = JSON.readTree("""
                 {"type":"object","required":["title"],"x-reyna-title":"title",
-                 "properties":{"title":{"type":"string","maxLength":200},"body":{"type":"string"}}}""");
+                 "properties":{"title":{"type":"string","maxLength":200},"body":{"type":"string","contentMediaType":"text/markdown"}}}""");
         var body = JSON.createObjectNode().put("id", id).put("name", "Bench note");
         body.set("schema", schema);
         post("/api/v1/schemas", token, body, 201);

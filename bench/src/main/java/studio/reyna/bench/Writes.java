@@ -26,6 +26,12 @@ public final class Writes {
         int workers = args.integer("workers", 32);
         int seconds = args.integer("seconds", 30);
         int warmup = args.integer("warmup-seconds", 10);
+        // With a count, exactly that many blobs are created (a burst), as fast as they go, and nothing is a warm-up.
+        long count = args.integer("count", 0);
+        if (count > 0) {
+            warmup = 0;
+            seconds = 3600;
+        }
         long run = System.currentTimeMillis();
 
         var tokens = new ArrayList<String>();
@@ -40,8 +46,10 @@ public final class Writes {
 
         var latency = new Recorder(60_000_000_000L, 3);
         var written = new AtomicLong();
+        var started = new AtomicLong();
         Map<Integer, AtomicLong> failures = new ConcurrentHashMap<>();
         long start = System.nanoTime();
+        System.out.println("writing from " + System.currentTimeMillis());
         long measureFrom = start + warmup * 1_000_000_000L;
         long end = measureFrom + seconds * 1_000_000_000L;
         List<Thread> threads = new ArrayList<>();
@@ -51,7 +59,7 @@ public final class Writes {
                 try (var connection = new HttpConnection(api.base(), 30_000)) {
                     for (long i = 0; ; i++) {
                         long began = System.nanoTime();
-                        if (began >= end) {
+                        if (began >= end || (count > 0 && started.incrementAndGet() > count)) {
                             return;
                         }
                         int user = (int) ((worker + i * workers) % users);
@@ -77,14 +85,15 @@ public final class Writes {
             thread.join();
         }
         var h = latency.getIntervalHistogram();
+        double measured = count > 0 ? (System.nanoTime() - measureFrom) / 1e9 : seconds;
         System.out.println("RESULT");
-        System.out.printf("  %d workers, closed loop, over %d users, %d s after %d s of warm-up%n", workers, users, seconds, warmup);
-        System.out.printf("  blobs created: %d = %.0f per second%n", written.get(), written.get() / (double) seconds);
+        System.out.printf("  %d workers, closed loop, over %d users, %.1f s after %d s of warm-up%n", workers, users, measured, warmup);
+        System.out.printf("  blobs created: %d = %.0f per second%n", written.get(), written.get() / measured);
         System.out.printf("  create-blob time (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n",
                 h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(99) / 1e6,
                 h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6);
         System.out.println("  failures by status (-1: connection): " + (failures.isEmpty() ? "none" : new TreeMap<>(failures)));
-        System.out.printf("writes_per_second=%.0f%n", written.get() / (double) seconds);
+        System.out.printf("writes_per_second=%.0f%n", written.get() / measured);
         System.exit(0);
     }
 }
