@@ -147,15 +147,16 @@ public final class ProcessorWorker implements AutoCloseable {
             List<Event> batch = events.readAll(position.get(), BATCH);
             for (var event : batch) {
                 if (stopped.getCount() == 0 || !leading) {
+                    saveCursor(position.get());
                     return;
                 }
                 if (Subjects.matchesAny(processor.subjects(), event.subject())) {
                     awaitClosedCircuit();
                     handle(event);
-                    saveCursor(event.cursor());
                 }
                 position.set(event.cursor());
             }
+            // Saved once a batch: after a crash at most one batch is handled again, which is harmless.
             if (!batch.isEmpty()) {
                 saveCursor(position.get());
             }
