@@ -211,7 +211,7 @@ final class Studio implements AutoCloseable {
             // Link URLs name the port, known only once the server listens.
             var listening = new java.util.concurrent.atomic.AtomicReference<Javalin>();
             var operations = List.<java.util.function.Consumer<io.javalin.config.RoutesConfig>>of(
-                    new HealthRoutes(connected.database(), connected.schemaVersion())::routes,
+                    new HealthRoutes(connected.database(), connected.schemaVersion(), runtime::health)::routes,
                     new OpenApiRoutes()::routes,
                     new MetricsRoutes(metrics::scrape)::routes);
             var api = List.<java.util.function.Consumer<io.javalin.config.RoutesConfig>>of(

@@ -216,6 +216,14 @@ class ProcessorsTest {
         assertThat(always.calls.get("one").get()).isEqualTo(3);
         assertThat(derived(api, owner, blob).has("always")).isFalse();
         assertThat(derived(api, owner, blob).has("hangs")).isFalse();
+        var health = api.get("/health/ready", null).json().at("/checks/processors/details");
+        assertThat(health.findValuesAsString("processor")).containsExactlyInAnyOrder("twice", "always", "hangs", "quick");
+        for (var processor : health) {
+            if (processor.get("processor").asString().equals("always")) {
+                assertThat(processor.get("deadLetters").asLong()).isEqualTo(1);
+                assertThat(processor.get("working").asBoolean()).isTrue();
+            }
+        }
         String metrics = api.get("/metrics", null).text();
         assertThat(metrics).containsPattern("reyna_processor_dead_letters_total\\{processor=\"always\"} 1");
         assertThat(metrics).containsPattern("reyna_processor_failures_total\\{processor=\"hangs\"} 3");

@@ -3,22 +3,28 @@ package studio.reyna.gateway.health;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Jdbi;
 import studio.reyna.db.Database;
 import studio.reyna.db.Migrations;
 
 /**
  * {@code /health/live}: the process answers. {@code /health/ready}: it can serve — the database
- * answers and its schema is at the version this build expects.
+ * answers and its schema is at the version this build expects. It also details each processor
+ * on this node (working or standing by, lag, failures, dead letters, circuit), which never makes
+ * the node unready: a processor in trouble is no reason to stop serving the API.
  */
 public final class HealthRoutes {
     private final Database database;
     private final String expectedSchemaVersion;
+    private final Supplier<List<?>> processors;
 
-    public HealthRoutes(Database database, String expectedSchemaVersion) {
+    public HealthRoutes(Database database, String expectedSchemaVersion, Supplier<List<?>> processors) {
         this.database = database;
         this.expectedSchemaVersion = expectedSchemaVersion;
+        this.processors = processors;
     }
 
     public void routes(RoutesConfig routes) {
@@ -39,6 +45,7 @@ public final class HealthRoutes {
         } else {
             checks.put("migrations", Map.of("status", "unknown"));
         }
+        checks.put("processors", Map.of("status", "up", "details", processors.get()));
         boolean ready = reachable && migrated;
         ctx.status(ready ? 200 : 503).json(Map.of("status", ready ? "up" : "down", "checks", checks));
     }
