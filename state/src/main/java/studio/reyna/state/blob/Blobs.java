@@ -2,6 +2,7 @@ package studio.reyna.state.blob;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
@@ -182,19 +183,22 @@ public final class Blobs {
         entry.set("result", result);
         String text = json.writeValueAsString(entry);
         return jdbi.inTransaction(h -> {
+            // Only what the event needs comes back: the data, which may be megabytes, stays in the database.
             var written = h.createQuery("""
                             update blobs set derived = jsonb_set(derived, array[:processor], cast(:entry as jsonb))
                             where id = :id and version >= :sourceVersion
                               and coalesce((derived -> :processor ->> 'sourceVersion')::bigint, 0) <= :sourceVersion
-                            returning\s""" + COLUMNS)
+                            returning owner_id, bucket_id, schema_id, schema_version, version""")
                     .bind("processor", processor).bind("entry", text).bind("id", blobId).bind("sourceVersion", sourceVersion)
-                    .map(this::blob).findOne();
-            written.ifPresent(blob -> {
-                var data = JsonNodeFactory.instance.objectNode().put("processor", processor).put("sourceVersion", sourceVersion);
-                events.append(h, new EventLog.Change(EventType.BLOB_DERIVED, blob.schemaId(), blob.ownerId(), null,
-                        blob.bucketId(), blob.id(), blob.schemaId(), blob.schemaVersion(), blob.version(), data,
-                        access.audience(h, blob.bucketId())));
-            });
+                    .map((rs, ctx) -> new EventLog.Change(EventType.BLOB_DERIVED, rs.getString("schema_id"),
+                            rs.getObject("owner_id", UUID.class), null, rs.getObject("bucket_id", UUID.class), blobId,
+                            rs.getString("schema_id"), rs.getInt("schema_version"), rs.getLong("version"),
+                            JsonNodeFactory.instance.objectNode().put("processor", processor).put("sourceVersion", sourceVersion),
+                            List.of()))
+                    .findOne();
+            written.ifPresent(change -> events.append(h, new EventLog.Change(change.type(), change.subjectKey(),
+                    change.ownerId(), null, change.bucketId(), blobId, change.schemaId(), change.schemaVersion(),
+                    change.version(), change.data(), access.audience(h, change.bucketId()))));
             return written.isPresent();
         });
     }
