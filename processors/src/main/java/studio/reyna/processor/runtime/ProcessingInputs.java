@@ -57,9 +57,10 @@ public final class ProcessingInputs {
         return merged;
     }
 
-    /** The blob the event is about as it is now; empty when it is gone. */
-    Optional<Blob> blob(Event event) {
-        return event.blobId() == null ? Optional.empty() : blobs.forProcessing(event.blobId());
+    /** The blobs these events are about, as they are now, by id (those gone are missing). */
+    java.util.Map<UUID, Blob> blobs(java.util.List<Event> events) {
+        return blobs.forProcessing(events.stream().map(Event::blobId).filter(java.util.Objects::nonNull)
+                .collect(java.util.stream.Collectors.toSet()));
     }
 
     /** The input of a processor for a blob (and, for an attachment event, that attachment). */
@@ -88,8 +89,8 @@ public final class ProcessingInputs {
         }));
     }
 
-    /** Stores the result; false when it was not (the blob is gone, or has a newer result). */
-    boolean writeDerived(Blob blob, Processor processor, JsonNode result) {
-        return blobs.writeDerived(blob.id(), processor.name(), blob.version(), result);
+    /** Stores the results of a batch, in one transaction (those for deleted blobs or older versions are dropped). */
+    void writeDerived(java.util.List<Blobs.Derived> results) {
+        blobs.writeDerived(results);
     }
 }

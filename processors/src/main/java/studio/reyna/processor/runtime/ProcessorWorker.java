@@ -5,7 +5,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -23,6 +25,7 @@ import studio.reyna.events.bus.Subjects;
 import studio.reyna.processor.InputRefusedException;
 import studio.reyna.processor.Processor;
 import studio.reyna.state.blob.Blob;
+import studio.reyna.state.blob.Blobs;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -139,26 +142,35 @@ public final class ProcessorWorker implements AutoCloseable {
         }
     }
 
-    /** Works while this node leads for the processor and is not stopping. */
+    /**
+     * Works while this node leads for the processor and is not stopping. The results of a batch
+     * are written together, in one transaction, before the cursor moves past them.
+     */
     private void work() {
         working.set(true);
         position.set(startingPosition());
         while (stopped.getCount() > 0 && leading) {
             List<Event> batch = events.readAll(position.get(), BATCH);
+            var mine = batch.stream().filter(event -> Subjects.matchesAny(processor.subjects(), event.subject())).toList();
+            // The blobs of the batch in one query, as they are now.
+            var blobs = inputs.blobs(mine);
+            var results = new ArrayList<Blobs.Derived>();
+            long handled = position.get();
             for (var event : batch) {
                 if (stopped.getCount() == 0 || !leading) {
-                    saveCursor(position.get());
-                    return;
+                    break;
                 }
                 if (Subjects.matchesAny(processor.subjects(), event.subject())) {
                     awaitClosedCircuit();
-                    handle(event);
+                    handle(event, Optional.ofNullable(event.blobId() == null ? null : blobs.get(event.blobId())))
+                            .ifPresent(results::add);
                 }
-                position.set(event.cursor());
+                handled = event.cursor();
             }
-            // Saved once a batch: after a crash at most one batch is handled again, which is harmless.
+            inputs.writeDerived(results);
+            position.set(handled);
             if (!batch.isEmpty()) {
-                saveCursor(position.get());
+                saveCursor(handled);
             }
             if (batch.size() < BATCH) {
                 pause(settings.idleWait());
@@ -191,32 +203,29 @@ public final class ProcessorWorker implements AutoCloseable {
                 .bind("position", cursor).bind("processor", processor.name()).execute());
     }
 
-    /** One event, to its end: a result written, nothing to do, or a dead letter. */
-    private void handle(Event event) {
-        var blob = inputs.blob(event);
+    /** One event, to its end: a result to write, nothing to do, or a dead letter. */
+    private Optional<Blobs.Derived> handle(Event event, Optional<Blob> blob) {
         if (blob.isEmpty()) {
-            return; // deleted meanwhile: nothing left to derive for
+            return Optional.empty(); // deleted meanwhile: nothing left to derive for
         }
         if (event.version() != null && blob.get().version() > event.version()) {
-            return; // changed since: the event of that change follows in the log
+            return Optional.empty(); // changed since: the event of that change follows in the log
         }
         var config = inputs.configFor(blob.get().ownerId(), processor);
         if (config.isEmpty()) {
-            return; // the owner turned this processor off
+            return Optional.empty(); // the owner turned this processor off
         }
         Exception last = null;
         for (int attempt = 1; attempt <= settings.maxAttempts(); attempt++) {
             try {
                 var result = invoke(blob.get(), event, config.get());
-                if (result != null) {
-                    inputs.writeDerived(blob.get(), processor, withAttachment(result, event));
-                }
                 failuresInARow.set(0);
-                return;
+                return result == null ? Optional.empty() : Optional.of(new Blobs.Derived(blob.get().id(), processor.name(),
+                        blob.get().version(), withAttachment(result, event)));
             } catch (InputRefusedException e) {
                 // Past a limit of the processor (an image too large): trying again cannot help.
                 log.debug("processor {} refused the input of event {}: {}", processor.name(), event.id(), e.getMessage());
-                return;
+                return Optional.empty();
             } catch (Exception e) {
                 if (stopped.getCount() == 0) {
                     // The node is stopping: the event is neither failed nor done; whoever runs the
@@ -231,6 +240,7 @@ public final class ProcessorWorker implements AutoCloseable {
             }
         }
         recordDeadLetter(event, last);
+        return Optional.empty();
     }
 
     private JsonNode invoke(Blob blob, Event event, JsonNode config) throws Exception {

@@ -92,6 +92,16 @@ public final class Blobs {
                 .bind("id", blobId).map(this::blob).findOne());
     }
 
+    /** As {@link #forProcessing(UUID)} for many blobs in one query: those still there, by id. */
+    public java.util.Map<UUID, Blob> forProcessing(java.util.Collection<UUID> blobIds) {
+        if (blobIds.isEmpty()) {
+            return java.util.Map.of();
+        }
+        return jdbi.withHandle(h -> h.createQuery("select " + COLUMNS + " from blobs where id = any(:ids)")
+                .bind("ids", blobIds.toArray(UUID[]::new)).map(this::blob).list().stream()
+                .collect(java.util.stream.Collectors.toMap(Blob::id, blob -> blob)));
+    }
+
     public Blob get(Principal who, UUID blobId) {
         return jdbi.withHandle(h -> require(h, who, blobId, Access.READ, false));
     }
@@ -179,28 +189,56 @@ public final class Blobs {
      * processor (at-least-once delivery) is harmless.
      */
     public boolean writeDerived(UUID blobId, String processor, long sourceVersion, JsonNode result) {
-        var entry = JsonNodeFactory.instance.objectNode().put("sourceVersion", sourceVersion);
-        entry.set("result", result);
-        String text = json.writeValueAsString(entry);
+        return jdbi.inTransaction(h -> writeDerived(h, new Derived(blobId, processor, sourceVersion, result)));
+    }
+
+    /** One processor's result for one version of a blob. */
+    public record Derived(UUID blobId, String processor, long sourceVersion, JsonNode result) {
+    }
+
+    /**
+     * As {@link #writeDerived(UUID, String, long, JsonNode)} for many results in one transaction:
+     * a processor working through a backlog commits once per batch, not once per result.
+     *
+     * @return how many were written
+     */
+    public int writeDerived(List<Derived> results) {
+        if (results.isEmpty()) {
+            return 0;
+        }
         return jdbi.inTransaction(h -> {
-            // Only what the event needs comes back: the data, which may be megabytes, stays in the database.
-            var written = h.createQuery("""
-                            update blobs set derived = jsonb_set(derived, array[:processor], cast(:entry as jsonb))
-                            where id = :id and version >= :sourceVersion
-                              and coalesce((derived -> :processor ->> 'sourceVersion')::bigint, 0) <= :sourceVersion
-                            returning owner_id, bucket_id, schema_id, schema_version, version""")
-                    .bind("processor", processor).bind("entry", text).bind("id", blobId).bind("sourceVersion", sourceVersion)
-                    .map((rs, ctx) -> new EventLog.Change(EventType.BLOB_DERIVED, rs.getString("schema_id"),
-                            rs.getObject("owner_id", UUID.class), null, rs.getObject("bucket_id", UUID.class), blobId,
-                            rs.getString("schema_id"), rs.getInt("schema_version"), rs.getLong("version"),
-                            JsonNodeFactory.instance.objectNode().put("processor", processor).put("sourceVersion", sourceVersion),
-                            List.of()))
-                    .findOne();
-            written.ifPresent(change -> events.append(h, new EventLog.Change(change.type(), change.subjectKey(),
-                    change.ownerId(), null, change.bucketId(), blobId, change.schemaId(), change.schemaVersion(),
-                    change.version(), change.data(), access.audience(h, change.bucketId()))));
-            return written.isPresent();
+            int written = 0;
+            for (var derived : results) {
+                written += writeDerived(h, derived) ? 1 : 0;
+            }
+            return written;
         });
+    }
+
+    private boolean writeDerived(Handle h, Derived derived) {
+        var entry = JsonNodeFactory.instance.objectNode().put("sourceVersion", derived.sourceVersion());
+        entry.set("result", derived.result());
+        String text = json.writeValueAsString(entry);
+        UUID blobId = derived.blobId();
+        String processor = derived.processor();
+        long sourceVersion = derived.sourceVersion();
+        // Only what the event needs comes back: the data, which may be megabytes, stays in the database.
+        var written = h.createQuery("""
+                        update blobs set derived = jsonb_set(derived, array[:processor], cast(:entry as jsonb))
+                        where id = :id and version >= :sourceVersion
+                          and coalesce((derived -> :processor ->> 'sourceVersion')::bigint, 0) <= :sourceVersion
+                        returning owner_id, bucket_id, schema_id, schema_version, version""")
+                .bind("processor", processor).bind("entry", text).bind("id", blobId).bind("sourceVersion", sourceVersion)
+                .map((rs, ctx) -> new EventLog.Change(EventType.BLOB_DERIVED, rs.getString("schema_id"),
+                        rs.getObject("owner_id", UUID.class), null, rs.getObject("bucket_id", UUID.class), blobId,
+                        rs.getString("schema_id"), rs.getInt("schema_version"), rs.getLong("version"),
+                        JsonNodeFactory.instance.objectNode().put("processor", processor).put("sourceVersion", sourceVersion),
+                        List.of()))
+                .findOne();
+        written.ifPresent(change -> events.append(h, new EventLog.Change(change.type(), change.subjectKey(),
+                change.ownerId(), null, change.bucketId(), blobId, change.schemaId(), change.schemaVersion(),
+                change.version(), change.data(), access.audience(h, change.bucketId()))));
+        return written.isPresent();
     }
 
     /** The blobs directly in a bucket, oldest first, without their content. */
