@@ -229,6 +229,36 @@ class ProcessorsTest {
         assertThat(metrics).containsPattern("reyna_processor_failures_total\\{processor=\"hangs\"} 3");
     }
 
+    @Test
+    void five_dead_letters_in_a_row_open_the_processors_circuit_and_others_go_on() {
+        var broken = new Flaky("broken", Integer.MAX_VALUE, 0);
+        var quick = new Flaky("quick", 0, 0);
+        var api = node(List.of(broken, quick));
+        var owner = owner(api, "{\"type\":\"object\"}");
+        var ids = new ArrayList<String>();
+        for (int i = 0; i < 7; i++) {
+            ids.add(write(api, owner, "{\"title\":\"c" + i + "\"}"));
+        }
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> deadLetters("broken") == 5);
+        await().atMost(Duration.ofSeconds(5)).until(() -> circuitOf(api, "broken").equals("open"));
+        // Open, it stops: the sixth event waits (30 s) instead of failing too.
+        assertThat(deadLetters("broken")).isEqualTo(5);
+        assertThat(broken.calls).doesNotContainKey("c6");
+        assertThat(api.get("/metrics", null).text()).contains("reyna_processor_circuit_open{processor=\"broken\"} 1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> ids.stream().allMatch(id -> derived(api, owner, id).has("quick")));
+        assertThat(circuitOf(api, "quick")).isEqualTo("closed");
+    }
+
+    private static String circuitOf(Api api, String processor) {
+        for (var entry : api.get("/health/ready", null).json().at("/checks/processors/details")) {
+            if (entry.get("processor").asString().equals(processor)) {
+                return entry.get("circuit").asString();
+            }
+        }
+        return "absent";
+    }
+
     private long deadLetters(String processor) {
         return jdbi.withHandle(h -> h.createQuery(
                 "select count(*) from processor_dead_letters where processor = :p").bind("p", processor).mapTo(Long.class).one());
