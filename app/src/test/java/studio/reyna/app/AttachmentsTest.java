@@ -39,7 +39,9 @@ class AttachmentsTest {
             "REYNA_DB_URL", TestDatabase.sharedJdbcUrl(), "REYNA_DB_POOL_SIZE", "6",
             "REYNA_MAX_ATTACHMENT_BYTES", Long.toString(LIMIT), "REYNA_MAX_ATTACHMENT_UPLOADS", "2",
             // One user makes every request here, far more than a minute's allowance; LimitsTest tests the limits.
-            "REYNA_RATE_LIMITS", "off"),
+            "REYNA_RATE_LIMITS", "off",
+            // Processors would add blob.derived events to the events counted here; ProcessorsTest runs them.
+            "REYNA_ROLES", "api,relay"),
             0, Path.of("target/unused-data")));
     private static final Api API = new Api(STUDIO.port());
     private static final Jdbi DB = TestDatabase.shared().jdbi();

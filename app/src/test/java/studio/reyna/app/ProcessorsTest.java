@@ -145,6 +145,32 @@ class ProcessorsTest {
         var decoded = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
                 java.util.Base64.getDecoder().decode(thumbnail.get("png").asString())));
         assertThat(decoded.getWidth()).isEqualTo(256);
+
+        // An image deleted before its thumbnail is made is simply gone: no retries, no dead letter.
+        var second = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + nodes.getFirst().port() + "/api/v1/blobs/" + blob
+                                + "/attachments?filename=gone.png"))
+                .header("Authorization", "Bearer " + owner.token()).header("Content-Type", "image/png")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(png.toByteArray())).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        String gone = Api.JSON.readTree(second.body()).get("id").asString();
+        assertThat(api.call("DELETE", "/api/v1/blobs/" + blob + "/attachments/" + gone, owner.token(), null, null, Map.of())
+                .status()).isEqualTo(204);
+        await().atMost(Duration.ofSeconds(10)).until(() -> positionOf(api, "thumbnail") >= latestPosition());
+        assertThat(deadLetters("thumbnail")).isZero();
+    }
+
+    private static long positionOf(Api api, String processor) {
+        for (var entry : api.get("/health/ready", null).json().at("/checks/processors/details")) {
+            if (entry.get("processor").asString().equals(processor)) {
+                return entry.get("position").asLong();
+            }
+        }
+        return -1;
+    }
+
+    private long latestPosition() {
+        return jdbi.withHandle(h -> h.createQuery("select coalesce(max(position), 0) from events").mapTo(Long.class).one());
     }
 
     @Test

@@ -20,6 +20,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import studio.reyna.core.event.Event;
+import studio.reyna.core.problem.NotFoundException;
 import studio.reyna.events.EventLog;
 import studio.reyna.events.bus.Subjects;
 import studio.reyna.processor.InputRefusedException;
@@ -222,6 +223,9 @@ public final class ProcessorWorker implements AutoCloseable {
                 failuresInARow.set(0);
                 return result == null ? Optional.empty() : Optional.of(new Blobs.Derived(blob.get().id(), processor.name(),
                         blob.get().version(), withAttachment(result, event)));
+            } catch (NotFoundException e) {
+                // What the event names is gone (an attachment deleted since): nothing left to derive for.
+                return Optional.empty();
             } catch (InputRefusedException e) {
                 // Past a limit of the processor (an image too large): trying again cannot help.
                 log.debug("processor {} refused the input of event {}: {}", processor.name(), event.id(), e.getMessage());
