@@ -49,6 +49,7 @@ import studio.reyna.schema.Schemas;
 import studio.reyna.state.access.AccessPolicy;
 import studio.reyna.state.attachment.AttachmentSweeper;
 import studio.reyna.state.attachment.Attachments;
+import studio.reyna.state.processing.DeadLetters;
 import studio.reyna.state.processing.ProcessorSettings;
 import studio.reyna.processor.BuiltInProcessors;
 import studio.reyna.processor.Processor;
@@ -217,7 +218,7 @@ final class Studio implements AutoCloseable {
             var api = List.<java.util.function.Consumer<io.javalin.config.RoutesConfig>>of(
                     new AuthRoutes(accounts, authBodies)::routes,
                     new UsageRoutes(usage)::routes,
-                    new ProcessorRoutes(processors, processorSettings, bodies)::routes,
+                    new ProcessorRoutes(processors, processorSettings, new DeadLetters(jdbi), bodies)::routes,
                     new SchemaRoutes(schemas, bodies)::routes,
                     new BucketRoutes(buckets, blobs, bodies)::routes,
                     new BlobRoutes(blobs, bodies)::routes,

@@ -183,6 +183,11 @@ class ApiScenariosTest {
                 call("refuses settings that are not valid JSON", a, "PUT", "/api/v1/processors/stats/settings", "{\"enabled\":")
                         .status(400),
                 call("refuses settings over the size limit", a, "PUT", "/api/v1/processors/stats/settings", tooLarge).status(413),
+                call("lists the events a processor gave up on", a, "GET", "/api/v1/processors/markdown/dead-letters")
+                        .json("/items", "[]").json("/nextCursor", "null"),
+                call("answers 404 for the dead letters of a processor that does not exist", a, "GET",
+                        "/api/v1/processors/nothing/dead-letters").status(404),
+                call("refuses dead letters without a token", anon, "GET", "/api/v1/processors/markdown/dead-letters").status(401),
                 call("refuses a forged token", anon, "GET", "/api/v1/me").header("Authorization", "Bearer ${forgedToken}").status(401),
                 call("refuses a token that is not a JWT", anon, "GET", "/api/v1/me").header("Authorization", "Bearer abc").status(401),
 

@@ -242,6 +242,13 @@ class ProcessorsTest {
         assertThat(always.calls.get("one").get()).isEqualTo(3);
         assertThat(derived(api, owner, blob).has("always")).isFalse();
         assertThat(derived(api, owner, blob).has("hangs")).isFalse();
+        var letters = api.get("/api/v1/processors/always/dead-letters", owner.token()).json().get("items");
+        assertThat(letters).hasSize(1);
+        assertThat(letters.get(0).get("blobId").asString()).isEqualTo(blob);
+        assertThat(letters.get(0).get("attempts").asInt()).isEqualTo(3);
+        assertThat(letters.get(0).get("error").asString()).contains("failure 3");
+        String stranger = api.register("stranger").get("accessToken").asString();
+        assertThat(api.get("/api/v1/processors/always/dead-letters", stranger).json().get("items")).isEmpty();
         var health = api.get("/health/ready", null).json().at("/checks/processors/details");
         assertThat(health.findValuesAsString("processor")).containsExactlyInAnyOrder("twice", "always", "hangs", "quick");
         for (var processor : health) {

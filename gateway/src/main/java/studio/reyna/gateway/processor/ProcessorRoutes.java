@@ -10,17 +10,19 @@ import studio.reyna.core.problem.NotFoundException;
 import studio.reyna.core.problem.ValidationException;
 import studio.reyna.gateway.http.Caller;
 import studio.reyna.gateway.http.RequestBodies;
+import studio.reyna.gateway.http.Responses;
 import studio.reyna.processor.Processor;
 import studio.reyna.processor.runtime.ProcessingInputs;
 import studio.reyna.schema.FixedSchema;
+import studio.reyna.state.processing.DeadLetters;
 import studio.reyna.state.processing.ProcessorSettings;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
- * {@code /api/v1/processors}: the catalogue of built-in processors, and each user's settings of
- * each: whether it runs for their blobs, and its configuration, checked against the processor's
- * own settings schema (422 naming the field at fault).
+ * {@code /api/v1/processors}: the catalogue of built-in processors, each user's settings of each
+ * (whether it runs for their blobs, and its configuration, checked against the processor's own
+ * settings schema: 422 naming the field at fault), and the events of their blobs it gave up on.
  */
 public final class ProcessorRoutes {
     private record Entry(Processor processor, FixedSchema settingsSchema) {
@@ -37,14 +39,17 @@ public final class ProcessorRoutes {
 
     private final Map<String, Entry> processors = new LinkedHashMap<>();
     private final ProcessorSettings settings;
+    private final DeadLetters deadLetters;
     private final RequestBodies bodies;
 
-    public ProcessorRoutes(List<Processor> processors, ProcessorSettings settings, RequestBodies bodies) {
+    public ProcessorRoutes(List<Processor> processors, ProcessorSettings settings, DeadLetters deadLetters,
+                           RequestBodies bodies) {
         for (var processor : processors) {
             this.processors.put(processor.name(), new Entry(processor, FixedSchema.of(processor.name() + " settings",
                     processor.settingsSchema())));
         }
         this.settings = settings;
+        this.deadLetters = deadLetters;
         this.bodies = bodies;
     }
 
@@ -52,6 +57,13 @@ public final class ProcessorRoutes {
         routes.get("/api/v1/processors", this::catalogue);
         routes.get("/api/v1/processors/{name}/settings", this::mine);
         routes.put("/api/v1/processors/{name}/settings", this::change);
+        routes.get("/api/v1/processors/{name}/dead-letters", this::deadLetters);
+    }
+
+    /** The events of the caller's blobs this processor gave up on, with the last error of each. */
+    private void deadLetters(Context ctx) {
+        var entry = entry(ctx);
+        Responses.page(ctx, deadLetters.of(Caller.id(ctx), entry.processor().name(), Responses.pageRequest(ctx)));
     }
 
     private void catalogue(Context ctx) {
