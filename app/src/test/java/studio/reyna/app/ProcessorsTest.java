@@ -161,12 +161,17 @@ class ProcessorsTest {
     }
 
     private static long positionOf(Api api, String processor) {
+        return healthOf(api, processor).path("position").asLong(-1);
+    }
+
+    /** The processor's entry in /health/ready; missing when the node does not list it. */
+    private static JsonNode healthOf(Api api, String processor) {
         for (var entry : api.get("/health/ready", null).json().at("/checks/processors/details")) {
             if (entry.get("processor").asString().equals(processor)) {
-                return entry.get("position").asLong();
+                return entry;
             }
         }
-        return -1;
+        return tools.jackson.databind.node.MissingNode.getInstance();
     }
 
     private long latestPosition() {
@@ -284,12 +289,7 @@ class ProcessorsTest {
     }
 
     private static String circuitOf(Api api, String processor) {
-        for (var entry : api.get("/health/ready", null).json().at("/checks/processors/details")) {
-            if (entry.get("processor").asString().equals(processor)) {
-                return entry.get("circuit").asString();
-            }
-        }
-        return "absent";
+        return healthOf(api, processor).path("circuit").asString("absent");
     }
 
     private long deadLetters(String processor) {
