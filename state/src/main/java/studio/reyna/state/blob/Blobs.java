@@ -84,15 +84,9 @@ public final class Blobs {
     }
 
     /**
-     * The blob as it is now, for the studio's own processors, which act for its owner whoever
-     * wrote it; empty when it is gone. Never for a request: those go through {@link #get}.
+     * The blobs as they are now, by id (those gone are missing), for the studio's own processors,
+     * which act for each blob's owner whoever wrote it. Never for a request: those go through {@link #get}.
      */
-    public java.util.Optional<Blob> forProcessing(UUID blobId) {
-        return jdbi.withHandle(h -> h.createQuery("select " + COLUMNS + " from blobs where id = :id")
-                .bind("id", blobId).map(this::blob).findOne());
-    }
-
-    /** As {@link #forProcessing(UUID)} for many blobs in one query: those still there, by id. */
     public java.util.Map<UUID, Blob> forProcessing(java.util.Collection<UUID> blobIds) {
         if (blobIds.isEmpty()) {
             return java.util.Map.of();
@@ -180,25 +174,18 @@ public final class Blobs {
         });
     }
 
-    /**
-     * Stores what processor {@code processor} derived from version {@code sourceVersion} of a
-     * blob's data, under {@code derived.<processor>} as {@code {sourceVersion, result}}, with a
-     * {@code blob.derived} event. The user's data and the blob's version (its ETag) are left as
-     * they are. A result never replaces one derived from a newer version, and a blob deleted
-     * meanwhile takes nothing: both answer false and write nothing, so late or repeated work of a
-     * processor (at-least-once delivery) is harmless.
-     */
-    public boolean writeDerived(UUID blobId, String processor, long sourceVersion, JsonNode result) {
-        return jdbi.inTransaction(h -> writeDerived(h, new Derived(blobId, processor, sourceVersion, result)));
-    }
-
     /** One processor's result for one version of a blob. */
     public record Derived(UUID blobId, String processor, long sourceVersion, JsonNode result) {
     }
 
     /**
-     * As {@link #writeDerived(UUID, String, long, JsonNode)} for many results in one transaction:
-     * a processor working through a backlog commits once per batch, not once per result.
+     * Stores what processors derived from versions of blobs' data, each under
+     * {@code derived.<processor>} as {@code {sourceVersion, result}} with a {@code blob.derived}
+     * event. The user's data and the blob's version (its ETag) are left as they are. A result never
+     * replaces one derived from a newer version, and a blob deleted meanwhile takes nothing: such a
+     * result is not written, so late or repeated work of a processor (at-least-once delivery) is
+     * harmless. All of them in one transaction: a processor working through a backlog commits once
+     * per batch, not once per result.
      *
      * @return how many were written
      */
