@@ -57,6 +57,12 @@ final class Api {
         }
     }
 
+    /** The answer's JSON, after asserting its status (with the body in the message when it differs). */
+    static JsonNode expect(Response response, int status) {
+        org.assertj.core.api.Assertions.assertThat(response.status()).as(response.text()).isEqualTo(status);
+        return response.json();
+    }
+
     Response get(String path, String token) {
         return call("GET", path, token, null, null, Map.of());
     }

@@ -2,6 +2,9 @@ package studio.reyna.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static studio.reyna.app.Api.expect;
+import static studio.reyna.app.TestFiles.random;
+import static studio.reyna.app.TestFiles.sha256;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,12 +18,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
@@ -67,21 +67,6 @@ class AttachmentsTest {
     private String newBlob() {
         return expect(API.post("/api/v1/buckets/" + bucket + "/blobs", TOKEN, Map.of("schemaId", SCHEMA, "data", Map.of())), 201)
                 .get("id").asString();
-    }
-
-    private static JsonNode expect(Api.Response response, int status) {
-        assertThat(response.status()).as(response.text()).isEqualTo(status);
-        return response.json();
-    }
-
-    private static byte[] random(int size, long seed) {
-        byte[] bytes = new byte[size];
-        new Random(seed).nextBytes(bytes);
-        return bytes;
-    }
-
-    private static String sha256(byte[] bytes) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     private URI uri(String path) {

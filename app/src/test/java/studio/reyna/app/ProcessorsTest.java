@@ -128,14 +128,7 @@ class ProcessorsTest {
         var image = new java.awt.image.BufferedImage(800, 400, java.awt.image.BufferedImage.TYPE_INT_RGB);
         var png = new java.io.ByteArrayOutputStream();
         javax.imageio.ImageIO.write(image, "png", png);
-        var upload = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://127.0.0.1:" + nodes.getFirst().port() + "/api/v1/blobs/" + blob
-                                + "/attachments?filename=picture.png"))
-                .header("Authorization", "Bearer " + owner.token()).header("Content-Type", "image/png")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(png.toByteArray())).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertThat(upload.statusCode()).as(upload.body()).isEqualTo(201);
-        String attachmentId = Api.JSON.readTree(upload.body()).get("id").asString();
+        String attachmentId = uploadPng(owner, blob, "picture.png", png.toByteArray());
 
         await().atMost(Duration.ofSeconds(20)).until(() -> derived(api, owner, blob).has("thumbnail"));
         var thumbnail = derived(api, owner, blob).at("/thumbnail/result");
@@ -147,17 +140,23 @@ class ProcessorsTest {
         assertThat(decoded.getWidth()).isEqualTo(256);
 
         // An image deleted before its thumbnail is made is simply gone: no retries, no dead letter.
-        var second = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://127.0.0.1:" + nodes.getFirst().port() + "/api/v1/blobs/" + blob
-                                + "/attachments?filename=gone.png"))
-                .header("Authorization", "Bearer " + owner.token()).header("Content-Type", "image/png")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(png.toByteArray())).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        String gone = Api.JSON.readTree(second.body()).get("id").asString();
+        String gone = uploadPng(owner, blob, "gone.png", png.toByteArray());
         assertThat(api.call("DELETE", "/api/v1/blobs/" + blob + "/attachments/" + gone, owner.token(), null, null, Map.of())
                 .status()).isEqualTo(204);
         await().atMost(Duration.ofSeconds(10)).until(() -> positionOf(api, "thumbnail") >= latestPosition());
         assertThat(deadLetters("thumbnail")).isZero();
+    }
+
+    /** Attaches a PNG to the blob; the attachment's id. */
+    private String uploadPng(Owner owner, String blob, String filename, byte[] png) throws Exception {
+        var upload = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + nodes.getFirst().port() + "/api/v1/blobs/" + blob
+                                + "/attachments?filename=" + filename))
+                .header("Authorization", "Bearer " + owner.token()).header("Content-Type", "image/png")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(png)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(upload.statusCode()).as(upload.body()).isEqualTo(201);
+        return Api.JSON.readTree(upload.body()).get("id").asString();
     }
 
     private static long positionOf(Api api, String processor) {
