@@ -75,7 +75,7 @@ public final class ProcessorRoutes {
     private void mine(Context ctx) {
         var entry = entry(ctx);
         var stored = settings.find(Caller.id(ctx), entry.processor().name());
-        ctx.json(new SettingsView(entry.processor().name(), stored.map(ProcessorSettings.Stored::enabled).orElse(true),
+        ctx.json(new SettingsView(entry.processor().name(), ProcessingInputs.enabled(stored),
                 ProcessingInputs.withDefaults(entry.processor(), stored.map(ProcessorSettings.Stored::config).orElse(null))));
     }
 

@@ -42,10 +42,15 @@ public final class ProcessingInputs {
     /** The owner's configuration of the processor, defaults filled in; empty when they turned it off. */
     Optional<JsonNode> configFor(UUID ownerId, Processor processor) {
         var stored = settings.find(ownerId, processor.name());
-        if (stored.isPresent() && !stored.get().enabled()) {
+        if (!enabled(stored)) {
             return Optional.empty();
         }
         return Optional.of(withDefaults(processor, stored.map(ProcessorSettings.Stored::config).orElse(null)));
+    }
+
+    /** Whether a processor runs for a user: yes, unless they turned it off. */
+    public static boolean enabled(Optional<ProcessorSettings.Stored> stored) {
+        return stored.map(ProcessorSettings.Stored::enabled).orElse(true);
     }
 
     /** The processor's defaults, overridden by what the user set. */
