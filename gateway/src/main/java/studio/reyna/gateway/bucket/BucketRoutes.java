@@ -7,6 +7,7 @@ import studio.reyna.gateway.http.Caller;
 import studio.reyna.gateway.http.JsonBody;
 import studio.reyna.gateway.http.RequestBodies;
 import studio.reyna.gateway.http.Responses;
+import studio.reyna.state.blob.BlobOrder;
 import studio.reyna.state.blob.Blobs;
 import studio.reyna.state.bucket.BucketPatch;
 import studio.reyna.state.bucket.Buckets;
@@ -65,6 +66,6 @@ public final class BucketRoutes {
 
     private void blobs(Context ctx) {
         Responses.page(ctx, blobs.list(Caller.principal(ctx), JsonBody.pathId(ctx, "bucketId", "bucket"),
-                Responses.pageRequest(ctx)));
+                BlobOrder.parse(ctx.queryParam("sort")), Responses.pageRequest(ctx)));
     }
 }

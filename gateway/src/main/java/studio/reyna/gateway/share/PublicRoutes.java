@@ -8,6 +8,7 @@ import studio.reyna.gateway.http.JsonBody;
 import studio.reyna.gateway.http.Responses;
 import studio.reyna.state.access.Principal;
 import studio.reyna.state.attachment.Attachments;
+import studio.reyna.state.blob.BlobOrder;
 import studio.reyna.state.blob.Blobs;
 import studio.reyna.state.bucket.Buckets;
 import studio.reyna.state.share.Links;
@@ -62,7 +63,8 @@ public final class PublicRoutes {
     }
 
     private void blobs(Context ctx) {
-        Responses.page(ctx, blobs.list(holder(ctx), JsonBody.pathId(ctx, "bucketId", "bucket"), Responses.pageRequest(ctx)));
+        Responses.page(ctx, blobs.list(holder(ctx), JsonBody.pathId(ctx, "bucketId", "bucket"),
+                BlobOrder.parse(ctx.queryParam("sort")), Responses.pageRequest(ctx)));
     }
 
     private void blob(Context ctx) {

@@ -228,21 +228,22 @@ public final class Blobs {
         return written.isPresent();
     }
 
-    /** The blobs directly in a bucket, oldest first, without their content. */
-    public Page<BlobSummary> list(Principal who, UUID bucketId, PageRequest page) {
+    /** The blobs directly in a bucket, in {@code order}, without their content. */
+    public Page<BlobSummary> list(Principal who, UUID bucketId, BlobOrder order, PageRequest page) {
+        var after = order.after(page.after());
         return jdbi.withHandle(h -> {
             access.requireRead(h, who, bucketId, AccessPolicy.Lock.NONE);
-            var rows = h.createQuery("""
-                            select id, bucket_id, schema_id, schema_version, version, title, preview, created_at, updated_at
-                            from blobs where bucket_id = :bucket and id > :after
-                            order by id limit :limit""")
-                    .bind("bucket", bucketId).bind("after", page.afterIdOrStart()).bind("limit", page.limit() + 1)
+            var rows = h.createQuery("select id, bucket_id, schema_id, schema_version, version, title, preview, created_at,"
+                            + " updated_at from blobs where bucket_id = :bucket and " + order.after
+                            + " order by " + order.orderBy + " limit :limit")
+                    .bind("bucket", bucketId).bindMap(after)
+                    .bind("limit", page.limit() + 1)
                     .map((rs, ctx) -> new BlobSummary(rs.getObject("id", UUID.class), rs.getObject("bucket_id", UUID.class),
                             rs.getString("schema_id"), rs.getInt("schema_version"), rs.getLong("version"),
                             rs.getString("title"), rs.getString("preview"), rs.getTimestamp("created_at").toInstant(),
                             rs.getTimestamp("updated_at").toInstant()))
                     .list();
-            return page.page(rows, b -> b.id().toString());
+            return page.page(rows, order::key);
         });
     }
 
