@@ -3,7 +3,6 @@ package studio.reyna.gateway.http;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.HttpResponseException;
-import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson3;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import jakarta.servlet.Servlet;
@@ -46,11 +45,7 @@ public final class HttpServer {
                     servlets.forEach((path, servlet) -> context.addServlet(new ServletHolder(servlet), path)));
             // An Error (say a StackOverflowError deep in a library) still answers as a problem, not a dropped connection.
             config.router.javaLangErrorHandler((response, error) -> problems.fatal(response, error));
-            config.staticFiles.add(files -> {
-                files.hostedPath = "/";
-                files.directory = "/public";
-                files.location = Location.CLASSPATH;
-            });
+            WebUi.serve(config);
             var routes = config.routes;
             routes.before(RequestIds::assign);
             routes.before("/api/v1/*", authentication::require);
