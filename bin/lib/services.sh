@@ -3,6 +3,7 @@
 # at once if its service answers on 127.0.0.1, else starts it (installing the Debian
 # package first if it is missing) and waits for it. The integration tests need the real
 # services (DESIGN.md §8), so a service we cannot bring up is an error, never a skip.
+# ensure_chromium installs the browser the web UI tests drive (no service to start).
 # Functions `return` instead of `exit` so an interactive shell that sources this survives.
 
 REYNA_SERVICE_WAIT=${REYNA_SERVICE_WAIT:-30} # seconds to wait for a started service
@@ -137,4 +138,17 @@ ensure_nats() {
   # A NATS started without -js would make the JetStream tests fail obscurely: say so here.
   [[ $(_nats_info) == *'"jetstream":true'* ]] ||
     _svc_fail "the NATS server on 127.0.0.1:4222 runs without JetStream; restart it with -js"
+}
+
+# ---------------------------------------------------------------- Chromium, for the web UI tests
+# The browser tests (app/src/test/java/studio/reyna/app/browser) drive Debian's Chromium through
+# Playwright, which must never download a browser of its own.
+REYNA_CHROMIUM=/usr/bin/chromium
+
+ensure_chromium() {
+  if [[ ! -x $REYNA_CHROMIUM ]]; then
+    _apt_install chromium || return 1
+    [[ -x $REYNA_CHROMIUM ]] || _svc_fail "the chromium package did not install $REYNA_CHROMIUM" || return 1
+  fi
+  export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 }

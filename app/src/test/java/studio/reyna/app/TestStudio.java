@@ -6,9 +6,10 @@ import studio.reyna.db.TestDatabase;
 
 /**
  * One whole studio per test JVM, on the real PostgreSQL of the test machine (a fresh database),
- * listening on a free loopback port. Tests keep apart by using their own users.
+ * listening on a free loopback port. Tests keep apart by using their own users. Public for the browser
+ * tests in {@code studio.reyna.app.browser}.
  */
-final class TestStudio {
+public final class TestStudio {
     private static Studio studio;
 
     private TestStudio() {
@@ -18,7 +19,7 @@ final class TestStudio {
         return new Api(port());
     }
 
-    static synchronized int port() {
+    public static synchronized int port() {
         if (studio == null) {
             // Rate limits and quotas stay on (their headers and checks are part of every answer) but
             // high: all the test classes share a few users and one address. LimitsTest runs
