@@ -69,6 +69,18 @@ class SchemasView extends View {
     this.problem = null;
   }
 
+  /** Says at once when the draft stops being JSON; the server judges the schema itself when it is sent. */
+  editDraft(text) {
+    this.draft = text;
+    const { '/schema': _, ...others } = this.errors;
+    try {
+      JSON.parse(text);
+      this.errors = others;
+    } catch (e) {
+      this.errors = { ...others, '/schema': `Not valid JSON: ${e.message}` };
+    }
+  }
+
   /** The draft as JSON, or null with the parse error at the field. */
   parsedDraft() {
     try {
@@ -125,7 +137,7 @@ class SchemasView extends View {
     return html`<div class="field"><label for="schema-json">${label}</label>
       <textarea id="schema-json" class="code" spellcheck="false" .value=${live(this.draft ?? '')}
                 aria-invalid=${error ? 'true' : 'false'} aria-describedby="schema-json-error"
-                @input=${(e) => { this.draft = e.target.value; }}></textarea>
+                @input=${(e) => this.editDraft(e.target.value)}></textarea>
       <div class="hint">JSON Schema draft 2020-12. <code>x-reyna-title</code> and <code>x-reyna-preview</code> name the fields
         lists show; <code>"contentMediaType": "text/markdown"</code> makes a string a markdown field.</div>
       ${error ? html`<div class="field-error" id="schema-json-error" role="alert" style="white-space:pre-line">${error}</div>` : ''}
@@ -170,11 +182,11 @@ class SchemasView extends View {
     const shown = this.shownVersion ?? c;
     return html`<section class="card stack" aria-labelledby="schema-title">
       <div class="spread"><h2 id="schema-title">${c.name} <span class="muted small">${c.id}</span></h2>
-        <label class="inline small" for="schema-version">Version
+        <div class="row small"><label class="inline" for="schema-version">Version</label>
           <select id="schema-version" style="width:auto" @change=${(e) => this.showVersion(e.target.value)}>
             ${Array.from({ length: c.latestVersion }, (_, i) => c.latestVersion - i).map((v) =>
               html`<option value=${v} ?selected=${v === shown.version}>v${v}${v === c.latestVersion ? ' (latest)' : ''}</option>`)}
-          </select></label></div>
+          </select></div></div>
       ${c.description ? html`<p>${c.description}</p>` : ''}
       <details><summary>Version ${shown.version}, published ${ago(shown.createdAt)}</summary>
         <pre>${JSON.stringify(shown.schema, null, 2)}</pre></details>

@@ -198,6 +198,35 @@ class WebUiTest {
     }
 
     @Test
+    void publishes_a_new_schema_version_and_shows_why_a_schema_is_refused() {
+        try (var session = browsers.open(Device.DESKTOP, base)) {
+            Page page = session.page();
+            page.navigate("/");
+            signUp(page, "Edsger");
+            String schemaId = new Rest(session).schema();
+            page.navigate("/#/schemas/" + schemaId);
+            var editor = page.getByLabel("Next version (v2)");
+            var error = page.locator("#schema-json-error");
+
+            editor.fill("{\"type\": \"object\"");
+            assertThat(error).containsText("Not valid JSON");
+            assertThat(editor).hasAttribute("aria-invalid", "true");
+
+            editor.fill("{\"type\": 5}");
+            assertThat(error).isHidden();
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Publish version 2")).click();
+            assertThat(error).containsText("/type:");
+
+            editor.fill("{\"type\": \"object\", \"properties\": {\"title\": {\"type\": \"string\"}, \"notes\": {\"type\": \"string\"}}}");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Publish version 2")).click();
+            assertThat(page.getByText("Version 2 published")).isVisible();
+            assertThat(page.getByLabel("Version", new Page.GetByLabelOptions().setExact(true))).hasValue("2");
+            assertThat(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Publish version 3"))).isVisible();
+            assertThat(session.errors()).allMatch(e -> e.contains("status of 422"));
+        }
+    }
+
+    @Test
     void stays_signed_in_across_a_reload_and_catches_up_after_the_network_returns() {
         try (var session = browsers.open(Device.DESKTOP, base)) {
             Page page = session.page();
