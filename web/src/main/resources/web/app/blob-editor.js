@@ -4,6 +4,7 @@ import { ApiError, ago } from './api.js';
 import { View, links, openDialog } from './view.js';
 import { initial } from './schema-form.js';
 import './derived-view.js';
+import './attachments-view.js';
 
 /**
  * Creates and edits one blob: a form drawn from its schema version, or its raw JSON. Saving sends
@@ -238,7 +239,8 @@ class BlobEditor extends View {
                 ${this.rawError ?? Object.entries(this.errors).map(([p, m]) => html`<div><code>${p || '/'}</code> ${m}</div>`)}</div>` : ''}
             </div>`}
       </form>
-      ${b ? html`<reyna-derived .derived=${b.derived}></reyna-derived>` : ''}
+      ${b ? html`<reyna-derived .derived=${b.derived}></reyna-derived>
+        <reyna-attachments .studio=${this.studio} .blobId=${b.id}></reyna-attachments>` : ''}
       <dialog class="conflict" aria-labelledby="conflict-title"><form method="dialog">
         <h2 id="conflict-title">Someone saved this blob after you opened it</h2>
         <p>Reload to see their version (your changes here are dropped), or overwrite theirs with yours.</p>

@@ -2,6 +2,7 @@ import { html } from 'lit';
 import { ApiError, ago } from './api.js';
 import { View, links } from './view.js';
 import './derived-view.js';
+import './attachments-view.js';
 
 /**
  * The read-only page of a public link: the linked bucket, its buckets and blobs, and one blob's
@@ -74,6 +75,7 @@ class PublicView extends View {
         <p class="small muted">Updated ${ago(b.updatedAt)} · read-only</p>
         ${renderValue(b.data)}
         <reyna-derived .derived=${b.derived}></reyna-derived>
+        <reyna-attachments .studio=${this.studio} .blobId=${b.id} .publicBase=${this.base}></reyna-attachments>
       </article>`;
     }
     return html`<section class="card stack" aria-labelledby="public-title">

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
+import com.microsoft.playwright.options.FilePayload;
 import com.microsoft.playwright.options.AriaRole;
 import com.microsoft.playwright.options.RequestOptions;
 import java.util.Map;
@@ -224,6 +225,48 @@ class WebUiTest {
             assertThat(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Publish version 3"))).isVisible();
             assertThat(session.errors()).allMatch(e -> e.contains("status of 422"));
         }
+    }
+
+    @Test
+    void attaches_a_file_shows_its_preview_downloads_and_deletes_it() throws Exception {
+        try (var session = browsers.open(Device.DESKTOP, base)) {
+            Page page = session.page();
+            page.navigate("/");
+            signUp(page, "Ida");
+            var api = new Rest(session);
+            String schemaId = api.schema();
+            JsonNode bucket = api.post("/api/v1/buckets", Map.of("name", "Photos"));
+            JsonNode blob = api.post("/api/v1/buckets/" + bucket.get("id").asString() + "/blobs",
+                    Map.of("schemaId", schemaId, "data", Map.of("title", "Harbour")));
+            page.navigate("/#/buckets/" + bucket.get("id").asString() + "/blobs/" + blob.get("id").asString());
+
+            byte[] png = png(64, 48);
+            page.locator("#file-input").setInputFiles(new FilePayload("harbour.png", "image/png", png));
+            var row = page.locator("tr", new Page.LocatorOptions().setHasText("harbour.png"));
+            assertThat(row).containsText(String.format(java.util.Locale.ROOT, "image/png · %.1f KB", png.length / 1000.0));
+            assertThat(row.locator("img")).hasJSProperty("naturalWidth", 64);
+
+            var download = page.waitForDownload(() -> row.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Download harbour.png")).click());
+            assertThat(download.suggestedFilename()).isEqualTo("harbour.png");
+            assertThat(java.nio.file.Files.readAllBytes(download.path())).isEqualTo(png);
+
+            row.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Delete harbour.png")).click();
+            assertThat(page.getByText("No files yet.")).isVisible();
+            assertThat(api.get("/api/v1/blobs/" + blob.get("id").asString() + "/attachments").get("items").size()).isZero();
+            session.assertNoErrors();
+        }
+    }
+
+    private static byte[] png(int width, int height) throws java.io.IOException {
+        var image = new java.awt.image.BufferedImage(width, height, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int x = 0; x < width; x++) {
+            for (int y = 0; y < height; y++) {
+                image.setRGB(x, y, (x * 4) << 16 | (y * 5) << 8 | 0x80);
+            }
+        }
+        var out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(image, "png", out);
+        return out.toByteArray();
     }
 
     @Test
