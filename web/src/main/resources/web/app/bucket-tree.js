@@ -197,7 +197,7 @@ class BucketTree extends View {
   renderBranch(parentId) {
     const buckets = this.children.get(parentId) ?? [];
     if (!buckets.length) return parentId === '' ? html`<p class="muted small">No buckets yet.</p>` : '';
-    return html`<ul role="group">${buckets.map((b) => this.renderNode(b, true))}</ul>`;
+    return html`<ul>${buckets.map((b) => this.renderNode(b, true))}</ul>`;
   }
 
   renderNode(bucket, own) {

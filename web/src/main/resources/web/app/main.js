@@ -91,7 +91,7 @@ class ReynaApp extends View {
     }
     return html`
       <header class="topbar">
-        <a class="brand" href="#/"><img src="/favicon.svg" alt="" width="22" height="22"><span>ReYNa Studio</span></a>
+        <a class="brand" href="#/" aria-label="ReYNa Studio, home"><img src="/favicon.svg" alt="" width="22" height="22"><span>ReYNa Studio</span></a>
         ${this.user && r.page !== 'public' ? html`
           <nav aria-label="Main">
             <a href="#/" aria-current=${r.page === 'workspace' ? 'page' : 'false'}>Content</a>

@@ -141,6 +141,58 @@ class WebUiTest {
         }
     }
 
+    /** Every main screen, with a dialog open too, at both sizes, against the WCAG 2.1 A and AA rules. */
+    @ParameterizedTest
+    @EnumSource(Device.class)
+    void breaks_no_accessibility_rule_on_any_screen(Device device) {
+        try (var session = browsers.open(device, base)) {
+            Page page = session.page();
+            var broken = new java.util.LinkedHashMap<String, java.util.List<String>>();
+            page.navigate("/");
+            broken.put("sign in", Accessibility.violations(page));
+            signUp(page, "Tim");
+            var api = new Rest(session);
+            String schemaId = api.schema();
+            JsonNode bucket = api.post("/api/v1/buckets", Map.of("name", "Notes"));
+            String bucketId = bucket.get("id").asString();
+            JsonNode blob = api.post("/api/v1/buckets/" + bucketId + "/blobs", Map.of("schemaId", schemaId,
+                    "data", Map.of("title", "Accessible", "servings", 2, "ingredients", java.util.List.of("salt"), "method", "Stir *well*.")));
+            page.navigate("/#/buckets/" + bucketId);
+            assertThat(page.locator(".blob-list .title").first()).hasText("Accessible");
+            broken.put("blob list", Accessibility.violations(page));
+            page.navigate("/#/buckets/" + bucketId + "/blobs/" + blob.get("id").asString());
+            assertThat(page.locator("#editor-title")).hasText("Accessible");
+            broken.put("editor", Accessibility.violations(page));
+            page.getByRole(AriaRole.TAB, new Page.GetByRoleOptions().setName("JSON")).click();
+            broken.put("editor, JSON", Accessibility.violations(page));
+            page.navigate("/#/buckets/" + bucketId + "/new");
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("New blob"))).isVisible();
+            broken.put("new blob", Accessibility.violations(page));
+            page.navigate("/#/schemas/" + schemaId);
+            assertThat(page.getByLabel("Next version (v2)")).isVisible();
+            broken.put("schemas", Accessibility.violations(page));
+            page.navigate("/#/settings");
+            assertThat(page.locator("#processor-stats")).isVisible();
+            broken.put("settings", Accessibility.violations(page));
+            if (device == Device.DESKTOP) {
+                page.navigate("/#/buckets/" + bucketId);
+                page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Share")).click();
+                assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Share “Notes”"))).isVisible();
+                broken.put("share dialog", Accessibility.violations(page));
+                page.keyboard().press("Escape");
+                page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Switch between light and dark")).click();
+                page.navigate("/#/buckets/" + bucketId + "/blobs/" + blob.get("id").asString());
+                assertThat(page.locator("#editor-title")).hasText("Accessible");
+                broken.put("editor, dark", Accessibility.violations(page));
+            }
+            page.navigate("/#/public/not-a-token");
+            assertThat(page.getByText("This link does not exist, has expired or was revoked.")).isVisible();
+            broken.put("public page", Accessibility.violations(page));
+            broken.values().removeIf(java.util.List::isEmpty);
+            assertThat(broken).as("accessibility rules broken, by screen").isEmpty();
+        }
+    }
+
     @Test
     void refreshes_a_spent_access_token_silently() {
         try (var session = browsers.open(Device.DESKTOP, base)) {
