@@ -80,7 +80,7 @@ class AttachmentsView extends View {
     }
   }
 
-  async remove(item) {
+  async deleteFile(item) {
     try {
       await this.api.delete(`${this.base}/${item.id}`);
       await this.load();
@@ -136,7 +136,7 @@ class AttachmentsView extends View {
           <td>${item.filename}<div class="small muted">${item.contentType} · ${bytes(item.size)}</div></td>
           <td class="row" style="justify-content:flex-end">
             <button type="button" class="link" @click=${() => this.download(item)} aria-label="Download ${item.filename}">Download</button>
-            ${readonly ? '' : html`<button type="button" class="link" @click=${() => this.remove(item)} aria-label="Delete ${item.filename}">Delete</button>`}
+            ${readonly ? '' : html`<button type="button" class="link" @click=${() => this.deleteFile(item)} aria-label="Delete ${item.filename}">Delete</button>`}
           </td></tr>`)}</tbody></table>` : html`<p class="muted small">No files yet.</p>`}
     </section>`;
   }

@@ -184,7 +184,7 @@ class BlobEditor extends View {
     else if (choice === 'overwrite') await this.save(null, true);
   }
 
-  async remove() {
+  async deleteBlob() {
     const choice = await openDialog(this.querySelector('dialog.delete'));
     if (choice !== 'delete') return;
     try {
@@ -211,7 +211,7 @@ class BlobEditor extends View {
         <div class="pane-head">
           <h2 id="editor-title">${b ? b.title || 'Untitled' : 'New blob'}</h2>
           <div class="row">
-            ${b ? html`<button type="button" class="danger" @click=${this.remove}>Delete</button>` : ''}
+            ${b ? html`<button type="button" class="danger" @click=${this.deleteBlob}>Delete</button>` : ''}
             <button type="submit" class="primary" ?disabled=${this.saving || !!this.rawError || this.deletedElsewhere}>${b ? 'Save' : 'Create'}</button>
           </div>
         </div>

@@ -14,7 +14,7 @@ export const BLOB = 'application/x-reyna-blob';
 class BucketTree extends View {
   static properties = {
     selected: {},
-    children: { state: true },
+    branches: { state: true },
     expanded: { state: true },
     shared: { state: true },
     dialog: { state: true },
@@ -25,7 +25,7 @@ class BucketTree extends View {
 
   constructor() {
     super();
-    this.children = new Map(); // parent id ('' for the top level) → its buckets
+    this.branches = new Map(); // parent id ('' for the top level) → its buckets
     this.expanded = new Set();
     this.shared = [];
     this.dialog = null;
@@ -78,7 +78,7 @@ class BucketTree extends View {
     const loaded = await Promise.all(parents.map((id) => this.load(id).catch(() => null)));
     const next = new Map();
     parents.forEach((id, i) => { if (loaded[i]) next.set(id, loaded[i]); });
-    this.children = next;
+    this.branches = next;
     this.loadShared();
     this.loadCurrent();
   }
@@ -102,14 +102,14 @@ class BucketTree extends View {
     } else {
       expanded.add(bucket.id);
       const children = await this.load(bucket.id);
-      this.children = new Map(this.children).set(bucket.id, children);
+      this.branches = new Map(this.branches).set(bucket.id, children);
     }
     this.expanded = expanded;
   }
 
   /** The bucket with this id among those loaded (own or shared). */
   find(id) {
-    for (const list of this.children.values()) {
+    for (const list of this.branches.values()) {
       const found = list.find((b) => b.id === id);
       if (found) return found;
     }
@@ -195,7 +195,7 @@ class BucketTree extends View {
   }
 
   renderBranch(parentId) {
-    const buckets = this.children.get(parentId) ?? [];
+    const buckets = this.branches.get(parentId) ?? [];
     if (!buckets.length) return parentId === '' ? html`<p class="muted small">No buckets yet.</p>` : '';
     return html`<ul>${buckets.map((b) => this.renderNode(b, true))}</ul>`;
   }
@@ -237,7 +237,7 @@ class BucketTree extends View {
             ${fieldError('bucket-name', error)}</div>`;
         break;
       case 'move': {
-        const targets = [...this.children.values()].flat().filter((b) => b.id !== selected?.id);
+        const targets = [...this.branches.values()].flat().filter((b) => b.id !== selected?.id);
         body = html`<h2>Move “${selected?.name}”</h2>
           <div class="field"><label for="bucket-parent">Into</label>
             <select id="bucket-parent" name="parent">

@@ -43,7 +43,7 @@ export class SchemaForm extends View {
     return this.field(this.schema, this.value, '', null, false);
   }
 
-  id(pointer) {
+  fieldId(pointer) {
     return `${this.idPrefix}${pointer.replace(/[^A-Za-z0-9_-]/g, '_') || '_root'}`;
   }
 
@@ -51,7 +51,7 @@ export class SchemaForm extends View {
   field(rawSchema, value, pointer, name, required, fixedLabel) {
     const schema = this.resolve(rawSchema);
     const type = typeOf(schema, value);
-    const id = this.id(pointer);
+    const id = this.fieldId(pointer);
     const error = this.errors?.[pointer];
     const label = fixedLabel ?? schema.title ?? humanize(name);
     const described = [error ? `${id}-error` : '', schema.description ? `${id}-hint` : ''].filter(Boolean).join(' ');
