@@ -1,6 +1,6 @@
 import { html } from 'lit';
 import { ApiError, ago } from './api.js';
-import { View, links } from './view.js';
+import { View, byName, links } from './view.js';
 import { BLOB, debounce } from './bucket-tree.js';
 
 const SORTS = [
@@ -68,7 +68,7 @@ class BlobList extends View {
       ]);
       if (bucketId !== this.bucketId) return;
       this.bucket = bucket;
-      this.buckets = buckets;
+      this.buckets = buckets.sort(byName);
       this.items = page.items;
       this.nextCursor = page.nextCursor;
       this.error = null;

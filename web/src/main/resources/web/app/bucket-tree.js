@@ -1,6 +1,6 @@
 import { html } from 'lit';
 import { ApiError } from './api.js';
-import { View, links, openDialog, fieldError } from './view.js';
+import { View, byName, links, openDialog, fieldError } from './view.js';
 import './share-dialog.js';
 
 const BUCKET = 'application/x-reyna-bucket';
@@ -83,8 +83,10 @@ class BucketTree extends View {
     this.loadCurrent();
   }
 
-  load(parentId) {
-    return this.api.all(parentId ? `/buckets?parentId=${parentId}` : '/buckets');
+  /** A branch, whole and by name (the server lists buckets in creation order). */
+  async load(parentId) {
+    const buckets = await this.api.all(parentId ? `/buckets?parentId=${parentId}` : '/buckets');
+    return buckets.sort(byName);
   }
 
   async loadShared() {
@@ -274,7 +276,7 @@ class BucketTree extends View {
         <h2 id="tree-title">Buckets</h2>
         <button class="primary" @click=${() => this.ask('create')}>New bucket</button>
       </div>
-      ${own ? html`<div class="row small" role="toolbar" aria-label="Selected bucket">
+      ${own ? html`<div class="row toolbar" role="toolbar" aria-label="Selected bucket">
         <button @click=${() => this.ask('rename')}>Rename</button>
         <button @click=${() => this.ask('move')}>Move</button>
         <button @click=${() => this.querySelector('reyna-share-dialog').open(selected)}>Share</button>

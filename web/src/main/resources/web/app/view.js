@@ -67,3 +67,8 @@ export function openDialog(dialog) {
     dialog.showModal();
   });
 }
+
+/** Orders buckets by name as people read them ("Day 2" before "Day 10"). */
+export function byName(a, b) {
+  return a.name.localeCompare(b.name, undefined, { numeric: true, sensitivity: 'base' });
+}

@@ -380,8 +380,63 @@ class WebUiTest {
             assertThat(anonymous.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Guidance computer"))).isVisible();
             assertThat(anonymous.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign out"))).hasCount(0);
             visitor.screenshot("public-link-phone");
+
+            // Rename, move back with the keyboard's way (the Move dialog), then delete with all inside.
+            page.keyboard().press("Escape");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Rename")).click();
+            page.locator("dialog.tree-dialog").getByLabel("Name").fill("Apollo 11");
+            page.keyboard().press("Enter");
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Apollo 11"))).isVisible();
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Move")).click();
+            page.locator("dialog.tree-dialog").getByLabel("Into").selectOption("The top level");
+            page.locator("dialog.tree-dialog").getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Move")).click();
+            assertThat(page.locator("nav > ul > li > .tree-item .name")).hasText(new String[] {"Apollo 11", "Projects"});
+            assertThat(api.get("/api/v1/buckets/" + apolloId).get("parentId").isNull()).isTrue();
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Delete")).click();
+            page.locator("dialog.tree-dialog").getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Delete")).click();
+            assertThat(page.locator("nav > ul > li > .tree-item .name")).hasText(new String[] {"Projects"});
+            assertThat(page.getByText("Choose a bucket, or create one.")).isVisible();
+            // The link led into the deleted bucket: it opens nothing now.
+            anonymous.navigate(link);
+            assertThat(anonymous.getByText("This link does not exist, has expired or was revoked.")).isVisible();
             owner.assertNoErrors();
-            visitor.assertNoErrors();
+        }
+    }
+
+    @Test
+    void lists_a_large_bucket_a_page_at_a_time_in_the_chosen_order_and_signs_out() {
+        try (var session = browsers.open(Device.DESKTOP, base)) {
+            Page page = session.page();
+            page.navigate("/");
+            signUp(page, "Donald");
+            var api = new Rest(session);
+            String schemaId = api.schema();
+            String bucketId = api.post("/api/v1/buckets", Map.of("name", "Archive")).get("id").asString();
+            for (int i = 1; i <= 60; i++) {
+                api.post("/api/v1/buckets/" + bucketId + "/blobs", Map.of("schemaId", schemaId,
+                        "data", Map.of("title", String.format("Entry %02d", i))));
+            }
+            page.navigate("/#/buckets/" + bucketId);
+            var titles = page.locator(".blob-list .title");
+            assertThat(titles).hasCount(50);
+            assertThat(titles.first()).hasText("Entry 60"); // recently updated first
+            session.screenshot("blob-list-desktop");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Load more")).click();
+            assertThat(titles).hasCount(60);
+            assertThat(titles.last()).hasText("Entry 01");
+            assertThat(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Load more"))).hasCount(0);
+
+            page.getByLabel("Sort").selectOption("Title A–Z");
+            assertThat(titles).hasCount(50);
+            assertThat(titles.first()).hasText("Entry 01");
+            assertThat(titles.nth(49)).hasText("Entry 50");
+
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign out")).click();
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Sign in to ReYNa Studio"))).isVisible();
+            page.reload();
+            assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setName("Sign in to ReYNa Studio"))).isVisible();
+            assertThat((Object) page.evaluate("localStorage.getItem('reyna.session')")).isNull();
+            session.assertNoErrors();
         }
     }
 
