@@ -1,5 +1,8 @@
 package studio.reyna.events.bus;
 
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import studio.reyna.core.event.Event;
 
@@ -27,9 +30,43 @@ public interface EventBus extends AutoCloseable {
      */
     Subscription subscribe(String pattern, Consumer<Event> handler);
 
+    /**
+     * A queue of the events matching {@code patterns}, shared by every node that opens it under
+     * {@code name}: each event published since the queue was first opened (on any node) reaches one
+     * of them, and comes again — to any of them — until it is acknowledged, or {@code redeliverAfter}
+     * after it was last handed out. Empty when this bus cannot share work between nodes (the
+     * in-process bus): the caller then keeps a cursor over the event log itself.
+     */
+    default Optional<WorkQueue> workQueue(String name, List<String> patterns, Duration redeliverAfter) {
+        return Optional.empty();
+    }
+
     /** Stops delivery and releases connections. */
     @Override
     void close();
+
+    /** This node's handle on a {@link #workQueue}. */
+    interface WorkQueue extends AutoCloseable {
+        /** Up to {@code max} events, waiting up to {@code wait} while there are none. */
+        List<Delivery> fetch(int max, Duration wait);
+
+        /** Events in the queue not acknowledged yet, handed out or not: how far behind its workers are. */
+        long pending();
+
+        @Override
+        void close();
+    }
+
+    /** One event taken from a {@link WorkQueue}. */
+    interface Delivery {
+        Event event();
+
+        /** Done with it: it never comes again. */
+        void ack();
+
+        /** Gives it back at once, for this node or another to take. */
+        void release();
+    }
 
     /** A live subscription; closing it stops delivery to its handler. */
     interface Subscription extends AutoCloseable {

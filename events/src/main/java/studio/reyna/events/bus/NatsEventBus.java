@@ -5,12 +5,15 @@ import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
 import io.nats.client.JetStreamOptions;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.PublishOptions;
+import io.nats.client.PullSubscribeOptions;
 import io.nats.client.PushSubscribeOptions;
+import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.StorageType;
@@ -18,7 +21,9 @@ import io.nats.client.api.StreamConfiguration;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -61,6 +66,11 @@ public final class NatsEventBus implements EventBus {
     private static final int STREAM_EXISTS_WITH_OTHER_CONFIG = 10058;
     /** JSConsumerFilterNotSubsetErr: the pattern lies outside every subject of the stream. */
     private static final int FILTER_OUTSIDE_STREAM = 10093;
+    /** JSConsumerNotFoundErr. */
+    private static final int CONSUMER_NOT_FOUND = 10014;
+    /** Events a work queue hands out before some are acknowledged: bounds what a dead node holds up. */
+    private static final int WORK_QUEUE_MAX_UNACKNOWLEDGED = 10_000;
+    private static final Pattern DURABLE_NAME = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*");
     private static final Logger log = LoggerFactory.getLogger(NatsEventBus.class);
 
@@ -216,6 +226,74 @@ public final class NatsEventBus implements EventBus {
             }
             throw new IllegalStateException("NATS at " + displayUrl + " refused a subscription to " + pattern
                     + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens (creating it on first use) the work queue {@code name}: per pattern a durable pull
+     * consumer named {@code name-i}, with explicit acknowledgement, that starts after the newest
+     * event in the stream when it is created and redelivers an event {@code redeliverAfter} after
+     * it was handed out, for ever (the caller decides when to give up on one).
+     */
+    @Override
+    public Optional<WorkQueue> workQueue(String name, List<String> patterns, Duration redeliverAfter) {
+        if (!DURABLE_NAME.matcher(name).matches() || patterns.isEmpty()) {
+            throw new IllegalArgumentException("A work queue needs a name of letters, digits, '_' and '-' and a pattern: "
+                    + name + " " + patterns);
+        }
+        var consumers = new ArrayList<JetStreamSubscription>();
+        try {
+            for (int i = 0; i < patterns.size(); i++) {
+                String durable = name + "-" + i;
+                ensureConsumer(durable, prefixed(patterns.get(i)), redeliverAfter);
+                consumers.add(jetStream.subscribe(null, PullSubscribeOptions.bind(streamName, durable)));
+            }
+        } catch (IOException | IllegalStateException e) {
+            consumers.forEach(JetStreamSubscription::unsubscribe);
+            throw new BusUnavailableException("Cannot open work queue " + name + " at NATS " + displayUrl + ": "
+                    + e.getMessage(), e);
+        } catch (JetStreamApiException e) {
+            consumers.forEach(JetStreamSubscription::unsubscribe);
+            throw new IllegalStateException("NATS at " + displayUrl + " refused work queue " + name + " " + patterns
+                    + ": " + e.getMessage(), e);
+        }
+        return Optional.of(new NatsWorkQueue(List.copyOf(consumers), codec));
+    }
+
+    private void ensureConsumer(String durable, String filter, Duration ackWait) throws IOException, JetStreamApiException {
+        if (consumerExists(durable)) {
+            return;
+        }
+        long nextSequence = management.getStreamInfo(streamName).getStreamState().getLastSequence() + 1;
+        var config = ConsumerConfiguration.builder()
+                .durable(durable)
+                .filterSubject(filter)
+                .deliverPolicy(DeliverPolicy.ByStartSequence)
+                .startSequence(nextSequence)
+                .ackPolicy(AckPolicy.Explicit)
+                .ackWait(ackWait)
+                .maxDeliver(-1)
+                .maxAckPending(WORK_QUEUE_MAX_UNACKNOWLEDGED)
+                .build();
+        try {
+            management.addOrUpdateConsumer(streamName, config);
+        } catch (JetStreamApiException e) {
+            // Another node created it a moment ago, from a start of its own: theirs stands.
+            if (!consumerExists(durable)) {
+                throw e;
+            }
+        }
+    }
+
+    private boolean consumerExists(String durable) throws IOException, JetStreamApiException {
+        try {
+            management.getConsumerInfo(streamName, durable);
+            return true;
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == CONSUMER_NOT_FOUND) {
+                return false;
+            }
+            throw e;
         }
     }
 

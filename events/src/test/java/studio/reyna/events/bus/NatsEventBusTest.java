@@ -97,6 +97,69 @@ class NatsEventBusTest extends EventBusContract {
     }
 
     @Test
+    void a_work_queue_hands_each_event_to_one_node_and_again_when_it_is_not_acknowledged() {
+        var before = TestEvents.event("blob.created.note." + owner);
+        bus.publish(before); // published before the queue exists: not its work
+        String name = "work-" + UUID.randomUUID().toString().substring(0, 8);
+        var patterns = List.of("blob.created.>", "blob.updated.>");
+        try (var otherNode = openBus();
+             var here = bus.workQueue(name, patterns, Duration.ofSeconds(1)).orElseThrow();
+             var there = otherNode.workQueue(name, patterns, Duration.ofSeconds(1)).orElseThrow()) {
+            var published = new java.util.ArrayList<UUID>();
+            for (int i = 0; i < 30; i++) {
+                var event = TestEvents.event((i % 3 == 0 ? "schema.published.note." : i % 3 == 1 ? "blob.created.note." : "blob.updated.note.") + owner);
+                bus.publish(event);
+                if (i % 3 != 0) {
+                    published.add(event.id());
+                }
+            }
+            var taken = new java.util.ArrayList<UUID>();
+            int tookHere = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (taken.size() < published.size() && System.nanoTime() < deadline) {
+                for (var queue : List.of(here, there)) {
+                    for (var delivery : queue.fetch(3, Duration.ofMillis(200))) {
+                        taken.add(delivery.event().id());
+                        tookHere += queue == here ? 1 : 0;
+                        delivery.ack();
+                    }
+                }
+            }
+            assertThat(taken).containsExactlyInAnyOrderElementsOf(published); // each once, none left out
+            assertThat(tookHere).isBetween(1, published.size() - 1); // both nodes worked
+
+            // Not acknowledged: it comes again, to the other node, once its time is up.
+            var dropped = TestEvents.event("blob.created.note." + owner);
+            bus.publish(dropped);
+            assertThat(fetchOne(here).event().id()).isEqualTo(dropped.id());
+            assertThat(there.fetch(1, Duration.ofMillis(300))).isEmpty();
+            var again = fetchOne(there);
+            assertThat(again.event().id()).isEqualTo(dropped.id());
+            again.ack();
+
+            // Released: it comes again at once.
+            var released = TestEvents.event("blob.updated.note." + owner);
+            bus.publish(released);
+            fetchOne(here).release();
+            var taken2 = fetchOne(there);
+            assertThat(taken2.event().id()).isEqualTo(released.id());
+            taken2.ack();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> here.pending() == 0);
+        }
+    }
+
+    private static EventBus.Delivery fetchOne(EventBus.WorkQueue queue) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            var deliveries = queue.fetch(1, Duration.ofMillis(250));
+            if (!deliveries.isEmpty()) {
+                return deliveries.getFirst();
+            }
+        }
+        throw new AssertionError("nothing came from the work queue within 5 s");
+    }
+
+    @Test
     void a_pattern_outside_the_stream_is_refused() {
         assertThatThrownBy(() -> bus.subscribe("user.>", new Received()))
                 .isInstanceOf(IllegalArgumentException.class)
