@@ -173,12 +173,13 @@ final class Studio implements AutoCloseable {
             }
             var processorSettings = new ProcessorSettings(jdbi, json);
             var processing = config.processing();
-            var runtime = new ProcessorRuntime(connected.database().dataSource(), jdbi, events,
+            var runtime = new ProcessorRuntime(connected.database().dataSource(), jdbi, events, bus,
                     new ProcessingInputs(blobs, schemas, attachments, processorSettings), processors,
                     new ProcessorRuntime.Settings(processing.timeout(), processing.attempts(), processing.firstRetry(), 5,
-                            Duration.ofSeconds(30), Duration.ofMillis(100)), metrics).register();
+                            Duration.ofSeconds(30), Duration.ofMillis(100)), metrics);
+            opened.push(runtime);
             if (config.roles().contains("processors")) {
-                opened.push(runtime.start());
+                runtime.start();
             }
             var hub = new RealtimeHub(bus, events, tree, json, metrics);
             opened.push(hub);

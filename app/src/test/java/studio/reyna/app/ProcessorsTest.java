@@ -46,8 +46,13 @@ class ProcessorsTest {
     }
 
     private Api node(List<Processor> processors, String roles) {
+        return node(processors, roles, Map.of());
+    }
+
+    private Api node(List<Processor> processors, String roles, Map<String, String> more) {
         var env = new HashMap<>(Map.of("REYNA_ROLES", roles, "REYNA_DB_URL", database, "REYNA_DB_POOL_SIZE", "6", "REYNA_RATE_LIMITS", "off",
                 "REYNA_PROCESSOR_TIMEOUT_MS", "500", "REYNA_PROCESSOR_ATTEMPTS", "3", "REYNA_PROCESSOR_RETRY_MS", "20"));
+        env.putAll(more);
         var studio = Studio.start(StudioConfig.read(env, 0, temp.resolve("unused")), processors);
         nodes.add(studio);
         return new Api(studio.port());
@@ -317,5 +322,52 @@ class ProcessorsTest {
             assertThat(calls).as("invocations for %s", title).isBetween(1, 2);
         }
         assertThat(second.calls).isNotEmpty();
+    }
+
+    @Test
+    void on_nats_the_nodes_share_one_processors_work_and_what_a_cut_off_node_held_goes_to_the_other() throws Exception {
+        String run = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        String stream = "proc-test-" + run;
+        var nats = Map.of("REYNA_NATS_URL", "nats://127.0.0.1:4222", "REYNA_NATS_STREAM", stream, "REYNA_NATS_PREFIX", "proc" + run);
+        var first = new Flaky("counted", 0, 100);
+        var second = new Flaky("counted", 0, 0);
+        try (var natsProxy = new TcpProxy(4222); var postgresProxy = new TcpProxy(5432)) {
+            var api = node(List.of(), "api,relay", nats);
+            // The first worker node reaches NATS and PostgreSQL through proxies, to be cut off from both.
+            var cutOff = new HashMap<>(nats);
+            cutOff.put("REYNA_NATS_URL", "nats://127.0.0.1:" + natsProxy.port());
+            cutOff.put("REYNA_DB_URL", database.replace(":5432/", ":" + postgresProxy.port() + "/"));
+            node(List.of(first), "processors", cutOff);
+            var owner = owner(api, "{\"type\":\"object\"}");
+            var ids = new ArrayList<String>();
+            for (int i = 0; i < 30; i++) {
+                ids.add(write(api, owner, "{\"title\":\"n" + i + "\"}"));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> first.calls.size() >= 3);
+            node(List.of(second), "processors", nats);
+            await().atMost(Duration.ofSeconds(20)).until(() -> !second.calls.isEmpty());
+            // Mid-batch, the first node hangs as a dead host would: it can neither store results nor
+            // acknowledge. After the queue's redelivery time (5 s here) its events go to the other node.
+            natsProxy.freeze();
+            postgresProxy.freeze();
+
+            await().atMost(Duration.ofSeconds(40)).until(() -> ids.stream().allMatch(id -> derived(api, owner, id).has("counted")));
+            for (int i = 0; i < 30; i++) {
+                String title = "n" + i;
+                int calls = first.calls.getOrDefault(title, new AtomicInteger()).get() + second.calls.getOrDefault(title, new AtomicInteger()).get();
+                assertThat(calls).as("invocations for %s", title).isBetween(1, 2);
+            }
+            // Both worked, and what the first held when it was cut off was done again by the second.
+            assertThat(first.calls.keySet()).isNotEmpty().anyMatch(second.calls::containsKey);
+            assertThat(second.calls.size()).isLessThan(30);
+            natsProxy.stop();
+            postgresProxy.stop();
+        } finally {
+            nodes.forEach(Studio::close);
+            nodes.clear();
+            try (var admin = io.nats.client.Nats.connect("nats://127.0.0.1:4222")) {
+                admin.jetStreamManagement().deleteStream(stream);
+            }
+        }
     }
 }

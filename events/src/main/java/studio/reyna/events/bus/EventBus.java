@@ -66,6 +66,9 @@ public interface EventBus extends AutoCloseable {
 
         /** Gives it back at once, for this node or another to take. */
         void release();
+
+        /** Still at work on it: its redelivery time starts again. */
+        void stillWorking();
     }
 
     /** A live subscription; closing it stops delivery to its handler. */

@@ -21,6 +21,8 @@ final class NatsWorkQueue implements EventBus.WorkQueue {
     private static final Logger log = LoggerFactory.getLogger(NatsWorkQueue.class);
     /** The consumers' numbers are asked of the server at most this often. */
     private static final long PENDING_CACHE_NANOS = Duration.ofSeconds(1).toNanos();
+    /** How long a fetch of what a consumer has at hand waits for its batch to fill. */
+    private static final Duration AT_HAND = Duration.ofMillis(10);
 
     private final List<JetStreamSubscription> consumers;
     private final EventCodec codec;
@@ -34,21 +36,27 @@ final class NatsWorkQueue implements EventBus.WorkQueue {
     }
 
     /**
-     * Asks the consumers in turn, starting after the one that answered last, so a busy pattern does
-     * not starve the others; the wait is spent on the first that has nothing.
+     * Takes what each consumer has at hand (a fetch waits until its batch is full or its time is up,
+     * so these waits are short), starting after the one asked first last time, so a busy pattern
+     * does not starve the others; only when none had anything does it wait up to {@code wait} on one.
      */
     @Override
     public synchronized List<EventBus.Delivery> fetch(int max, Duration wait) {
         var deliveries = new ArrayList<EventBus.Delivery>();
         for (int i = 0; i < consumers.size() && deliveries.size() < max; i++) {
-            var consumer = consumers.get((next + i) % consumers.size());
-            Duration thisWait = deliveries.isEmpty() && i == consumers.size() - 1 ? wait : Duration.ofMillis(1);
-            for (Message message : consumer.fetch(max - deliveries.size(), thisWait)) {
-                decode(message, deliveries);
-            }
+            take(consumers.get((next + i) % consumers.size()), max - deliveries.size(), AT_HAND, deliveries);
+        }
+        if (deliveries.isEmpty()) {
+            take(consumers.get(next), max, wait, deliveries);
         }
         next = (next + 1) % consumers.size();
         return deliveries;
+    }
+
+    private void take(JetStreamSubscription consumer, int max, Duration wait, List<EventBus.Delivery> into) {
+        for (Message message : consumer.fetch(max, wait)) {
+            decode(message, into);
+        }
     }
 
     private void decode(Message message, List<EventBus.Delivery> into) {
@@ -74,6 +82,11 @@ final class NatsWorkQueue implements EventBus.WorkQueue {
             @Override
             public void release() {
                 message.nak();
+            }
+
+            @Override
+            public void stillWorking() {
+                message.inProgress();
             }
         });
     }

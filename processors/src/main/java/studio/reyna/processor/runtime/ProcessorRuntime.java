@@ -13,14 +13,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.jdbi.v3.core.Jdbi;
 import studio.reyna.events.EventLog;
+import studio.reyna.events.bus.EventBus;
 import studio.reyna.processor.Processor;
 
 /**
  * The processors of this node: one {@link ProcessorWorker} each, so a slow, failing or hanging
- * processor never holds up another. Every node may run them; for each processor one node at a
- * time reads the event log (the others stand by and take over when it goes), from a cursor kept
- * in PostgreSQL, so work is done once, not once per node. Which node works for which processor
- * is decided by PostgreSQL advisory locks, all held on one connection per node.
+ * processor never holds up another. Every node may run them, and work is done once, not once per
+ * node. With a bus that shares work (NATS JetStream) each processor has a queue there that every
+ * node's worker takes from, so the nodes share even one processor's work. Otherwise each processor
+ * has a cursor over the event log in PostgreSQL that one node at a time reads (the others stand by
+ * and take over when it goes), decided by PostgreSQL advisory locks, all held on one connection per node.
  */
 public final class ProcessorRuntime implements AutoCloseable {
     /**
@@ -39,6 +41,15 @@ public final class ProcessorRuntime implements AutoCloseable {
             return new Settings(Duration.ofSeconds(10), 5, Duration.ofMillis(200), 5, Duration.ofSeconds(30),
                     Duration.ofMillis(100));
         }
+
+        /**
+         * When a shared queue hands an event to another node because its node went quiet: three
+         * invocation timeouts, at least 5 s. A worker still at work says so more often than that.
+         */
+        Duration redeliverAfter() {
+            var threeTimeouts = timeout.multipliedBy(3);
+            return threeTimeouts.compareTo(Duration.ofSeconds(5)) > 0 ? threeTimeouts : Duration.ofSeconds(5);
+        }
     }
 
     private static final Logger log = LoggerFactory.getLogger(ProcessorRuntime.class);
@@ -46,31 +57,39 @@ public final class ProcessorRuntime implements AutoCloseable {
     private static final Duration LOCK_ROUND = Duration.ofSeconds(1);
 
     private final List<ProcessorWorker> workers = new ArrayList<>();
+    /** The processors read from the event log (no shared queue), each behind its advisory lock. */
+    private final List<LogCursor> cursors = new ArrayList<>();
     private final DataSource dataSource;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Thread lockKeeper;
 
-    public ProcessorRuntime(DataSource dataSource, Jdbi jdbi, EventLog events, ProcessingInputs inputs,
+    /**
+     * Creates what each processor reads from, where it does not exist yet, starting at the newest
+     * event: a queue on the bus, or a cursor at the end of the log. Every node does this at its
+     * start, whatever its roles, so a blob written through an API node before any processor node
+     * ran is not missed.
+     */
+    public ProcessorRuntime(DataSource dataSource, Jdbi jdbi, EventLog events, EventBus bus, ProcessingInputs inputs,
                             List<Processor> processors, Settings settings, MeterRegistry metrics) {
         this.dataSource = dataSource;
         for (var processor : processors) {
-            workers.add(new ProcessorWorker(jdbi, events, inputs, processor, settings, metrics));
+            EventSource source = bus.workQueue("reyna-processor-" + processor.name(), processor.subjects(), settings.redeliverAfter())
+                    .<EventSource>map(queue -> new SharedQueue(queue, settings.idleWait(), settings.redeliverAfter()))
+                    .orElseGet(() -> {
+                        var cursor = new LogCursor(jdbi, events, processor.name(), settings.idleWait());
+                        cursor.register();
+                        cursors.add(cursor);
+                        return cursor;
+                    });
+            workers.add(new ProcessorWorker(jdbi, source, inputs, processor, settings, metrics));
         }
-    }
-
-    /**
-     * Gives every processor that never ran a cursor at the end of the log, so it derives from what
-     * is written from now on: called at every node's start, whatever its roles, so a blob written
-     * through an API node before any processor node ran is not missed.
-     */
-    public ProcessorRuntime register() {
-        workers.forEach(ProcessorWorker::register);
-        return this;
     }
 
     public ProcessorRuntime start() {
         workers.forEach(ProcessorWorker::start);
-        lockKeeper = Thread.ofPlatform().daemon().name("processor-locks").start(this::keepLocks);
+        if (!cursors.isEmpty()) {
+            lockKeeper = Thread.ofPlatform().daemon().name("processor-locks").start(this::keepLocks);
+        }
         return this;
     }
 
@@ -85,9 +104,9 @@ public final class ProcessorRuntime implements AutoCloseable {
             try (Connection connection = dataSource.getConnection()) {
                 connection.setAutoCommit(true);
                 while (stopped.getCount() > 0) {
-                    for (var worker : workers) {
-                        if (!worker.isLeading()) {
-                            worker.lead(tryLock(connection, worker.lockName()));
+                    for (var cursor : cursors) {
+                        if (!cursor.isLeading()) {
+                            cursor.lead(tryLock(connection, cursor.lockName()));
                         }
                     }
                     if (!connection.isValid(2)) {
@@ -106,7 +125,7 @@ public final class ProcessorRuntime implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } finally {
-                workers.forEach(worker -> worker.lead(false));
+                cursors.forEach(cursor -> cursor.lead(false));
             }
             try {
                 stopped.await(LOCK_ROUND.toMillis(), TimeUnit.MILLISECONDS);

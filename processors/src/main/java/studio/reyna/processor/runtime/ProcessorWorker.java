@@ -21,7 +21,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import studio.reyna.core.event.Event;
 import studio.reyna.core.problem.NotFoundException;
-import studio.reyna.events.EventLog;
 import studio.reyna.events.bus.Subjects;
 import studio.reyna.processor.InputRefusedException;
 import studio.reyna.processor.Processor;
@@ -31,12 +30,12 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Runs one processor over the event log, at least once per event, in the log's order. One node
- * at a time works for each processor: the one whose {@link ProcessorRuntime} holds the
- * processor's PostgreSQL advisory lock; when that node dies the lock goes with its connection
- * and another node's worker takes over from the cursor, so an event is never skipped, and one handled twice (the
- * node died before saving the cursor) is harmless: a result replaces only one derived from an
- * older or the same version.
+ * Runs one processor over its {@link EventSource}, at least once per event. With a cursor over the
+ * event log ({@link LogCursor}) one node at a time works for the processor — the one whose
+ * {@link ProcessorRuntime} holds its PostgreSQL advisory lock — in the log's order; with a queue
+ * the nodes share on the bus ({@link SharedQueue}) every node's worker takes part of the work.
+ * Either way an event whose node died before its result was stored comes again, and one handled
+ * twice is harmless: a result replaces only one derived from an older or the same version.
  *
  * <p>Each event gets {@code maxAttempts} invocations, each bounded by the timeout, with doubling
  * pauses between them; then it is recorded as a dead letter and the worker moves on. After
@@ -53,26 +52,24 @@ public final class ProcessorWorker implements AutoCloseable {
     }
 
     private final Jdbi jdbi;
-    private final EventLog events;
+    private final EventSource source;
     private final ProcessingInputs inputs;
     private final Processor processor;
     private final ProcessorRuntime.Settings settings;
     private final ExecutorService invocations = Executors.newVirtualThreadPerTaskExecutor();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean working = new AtomicBoolean();
-    private final AtomicLong position = new AtomicLong();
     private final AtomicLong failuresInARow = new AtomicLong();
     private final Counter failures;
     private final Counter deadLetters;
     private final Timer executions;
     private volatile long circuitClosedAt;
-    private volatile boolean leading;
     private Thread thread;
 
-    ProcessorWorker(Jdbi jdbi, EventLog events, ProcessingInputs inputs, Processor processor,
+    ProcessorWorker(Jdbi jdbi, EventSource source, ProcessingInputs inputs, Processor processor,
                     ProcessorRuntime.Settings settings, MeterRegistry metrics) {
         this.jdbi = jdbi;
-        this.events = events;
+        this.source = source;
         this.inputs = inputs;
         this.processor = processor;
         this.settings = settings;
@@ -84,7 +81,7 @@ public final class ProcessorWorker implements AutoCloseable {
         this.executions = Timer.builder("reyna.processor.execution").tag("processor", name)
                 .description("time of one invocation").publishPercentileHistogram().register(metrics);
         Gauge.builder("reyna.processor.lag", this, worker -> worker.lag()).tag("processor", name)
-                .description("events in the log after this processor's cursor (0 on nodes that stand by)").register(metrics);
+                .description("events this processor has yet to take (0 on nodes that stand by)").register(metrics);
         Gauge.builder("reyna.processor.circuit.open", this, worker -> worker.circuitOpen() ? 1 : 0).tag("processor", name)
                 .description("1 while the processor's circuit is open").register(metrics);
     }
@@ -94,38 +91,22 @@ public final class ProcessorWorker implements AutoCloseable {
     }
 
     Health health() {
-        return new Health(processor.name(), working.get(), position.get(), lag(), circuitOpen() ? "open" : "closed",
+        return new Health(processor.name(), working.get(), source.position(), lag(), circuitOpen() ? "open" : "closed",
                 (long) failures.count(), (long) deadLetters.count());
     }
 
     private long lag() {
-        return working.get() ? Math.max(0, events.latestCursor() - position.get()) : 0;
+        return working.get() ? source.lag() : 0;
     }
 
     private boolean circuitOpen() {
         return System.nanoTime() - circuitClosedAt < 0;
     }
 
-    /** Told by the runtime whether this node holds the processor's lock. */
-    void lead(boolean leading) {
-        if (leading && !this.leading) {
-            log.info("this node now runs processor {}", processor.name());
-        }
-        this.leading = leading;
-    }
-
-    boolean isLeading() {
-        return leading;
-    }
-
-    String lockName() {
-        return "reyna.processor." + processor.name();
-    }
-
     private void run() {
         while (stopped.getCount() > 0) {
             try {
-                if (leading) {
+                if (source.active()) {
                     work();
                 } else {
                     pause(Duration.ofMillis(250));
@@ -144,68 +125,42 @@ public final class ProcessorWorker implements AutoCloseable {
     }
 
     /**
-     * Works while this node leads for the processor and is not stopping. The results of a batch
-     * are written together, in one transaction, before the cursor moves past them.
+     * Works while the source lets this node and it is not stopping. The results of a batch are
+     * written together, in one transaction, before the batch is marked finished.
      */
     private void work() {
         working.set(true);
-        position.set(startingPosition());
-        while (stopped.getCount() > 0 && leading) {
-            List<Event> batch = events.readAll(position.get(), BATCH);
-            var mine = batch.stream().filter(event -> Subjects.matchesAny(processor.subjects(), event.subject())).toList();
+        while (stopped.getCount() > 0 && source.active()) {
+            var batch = source.next(BATCH);
+            var all = batch.events();
+            var mine = all.stream().filter(event -> Subjects.matchesAny(processor.subjects(), event.subject())).toList();
             // The blobs of the batch in one query, as they are now.
             var blobs = inputs.blobs(mine);
             var results = new ArrayList<Blobs.Derived>();
-            long handled = position.get();
-            for (var event : batch) {
-                if (stopped.getCount() == 0 || !leading) {
-                    break;
+            int handled = 0;
+            try {
+                for (var event : all) {
+                    if (stopped.getCount() == 0 || !source.active()) {
+                        break;
+                    }
+                    if (Subjects.matchesAny(processor.subjects(), event.subject())) {
+                        awaitClosedCircuit();
+                        handle(event, Optional.ofNullable(event.blobId() == null ? null : blobs.get(event.blobId())), batch)
+                                .ifPresent(results::add);
+                    }
+                    handled++;
                 }
-                if (Subjects.matchesAny(processor.subjects(), event.subject())) {
-                    awaitClosedCircuit();
-                    handle(event, Optional.ofNullable(event.blobId() == null ? null : blobs.get(event.blobId())))
-                            .ifPresent(results::add);
-                }
-                handled = event.cursor();
+            } catch (Stopping e) {
+                batch.abandoned();
+                throw e;
             }
             inputs.writeDerived(results);
-            position.set(handled);
-            if (!batch.isEmpty()) {
-                saveCursor(handled);
-            }
-            if (batch.size() < BATCH) {
-                pause(settings.idleWait());
-            }
+            batch.finished(handled);
         }
     }
 
-    /**
-     * Gives a processor that never ran a cursor at the end of the log: it derives from what is
-     * written from now on, not from years of history.
-     */
-    void register() {
-        jdbi.useHandle(h -> h.createUpdate("""
-                        insert into processor_cursors (processor, position)
-                        values (:processor, (select coalesce(max(position), 0) from events))
-                        on conflict (processor) do nothing""")
-                .bind("processor", processor.name()).execute());
-    }
-
-    /** Where this processor left off. */
-    private long startingPosition() {
-        register();
-        return jdbi.withHandle(h -> h.createQuery("select position from processor_cursors where processor = :processor")
-                .bind("processor", processor.name()).mapTo(Long.class).one());
-    }
-
-    private void saveCursor(long cursor) {
-        jdbi.useHandle(h -> h.createUpdate("update processor_cursors set position = :position, updated_at = now()"
-                        + " where processor = :processor and position < :position")
-                .bind("position", cursor).bind("processor", processor.name()).execute());
-    }
-
     /** One event, to its end: a result to write, nothing to do, or a dead letter. */
-    private Optional<Blobs.Derived> handle(Event event, Optional<Blob> blob) {
+    private Optional<Blobs.Derived> handle(Event event, Optional<Blob> blob, EventSource.Batch batch) {
         if (blob.isEmpty()) {
             return Optional.empty(); // deleted meanwhile: nothing left to derive for
         }
@@ -218,6 +173,7 @@ public final class ProcessorWorker implements AutoCloseable {
         }
         Exception last = null;
         for (int attempt = 1; attempt <= settings.maxAttempts(); attempt++) {
+            batch.stillWorking();
             try {
                 var result = invoke(blob.get(), event, config.get());
                 failuresInARow.set(0);
@@ -322,5 +278,6 @@ public final class ProcessorWorker implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        source.close();
     }
 }
