@@ -96,6 +96,42 @@ public final class EventLog {
                 .list());
     }
 
+    /** Events read by subject, and how far the log was looked through for them. */
+    public record Slice(List<Event> events, long scannedThrough) {
+    }
+
+    /**
+     * Positioned events after {@code afterCursor} whose subject matches one of {@code patterns}
+     * (NATS wildcards), in order, up to {@code limit}; the database skips the others. When fewer
+     * than {@code limit} match, {@code scannedThrough} is the newest position there was, so a
+     * reader can move past events that were not for it; else the position of the last one returned.
+     */
+    public Slice readMatching(long afterCursor, List<String> patterns, int limit) {
+        String regex = patterns.stream().map(EventLog::subjectRegex).collect(java.util.stream.Collectors.joining("|", "^(", ")$"));
+        return jdbi.withHandle(h -> {
+            // Positions are given in commit order by one relay transaction at a time: every position
+            // up to the newest one seen here is committed, so none can appear behind it later.
+            long newest = h.createQuery("select coalesce(max(position), 0) from events").mapTo(Long.class).one();
+            var events = h.createQuery("select " + COLUMNS + " from events where position > :after and position <= :newest"
+                            + " and subject ~ :regex order by position limit :limit")
+                    .bind("after", afterCursor).bind("newest", newest).bind("regex", regex).bind("limit", limit)
+                    .map(this::event)
+                    .list();
+            return new Slice(events, events.size() == limit ? events.getLast().cursor() : Math.max(afterCursor, newest));
+        });
+    }
+
+    /** A NATS subject pattern as a PostgreSQL regular expression (without anchors). */
+    static String subjectRegex(String pattern) {
+        return java.util.Arrays.stream(pattern.split("\\.", -1))
+                .map(token -> switch (token) {
+                    case "*" -> "[^.]+";
+                    case ">" -> ".+";
+                    default -> token.replaceAll("([^A-Za-z0-9_-])", "\\\\$1");
+                })
+                .collect(java.util.stream.Collectors.joining("\\."));
+    }
+
     /** Positioned events of everyone after {@code afterCursor}, in order: what the relay publishes. */
     public List<Event> readAll(long afterCursor, int limit) {
         return jdbi.withHandle(h -> h.createQuery("select " + COLUMNS

@@ -57,4 +57,29 @@ class EventLogTest {
         log.assignPositions(1000);
         assertThat(log.readVisible(owner, 0, 10)).isEmpty();
     }
+
+    @Test
+    void reads_only_the_subjects_asked_for_and_says_how_far_it_looked() {
+        UUID owner = UUID.randomUUID();
+        log.assignPositions(100_000);
+        long start = log.latestCursor();
+        for (var type : List.of(EventType.BLOB_CREATED, EventType.BLOB_DERIVED, EventType.BLOB_UPDATED, EventType.BLOB_DERIVED,
+                EventType.BLOB_CREATED, EventType.BLOB_DELETED)) {
+            jdbi.useTransaction(h -> log.append(h, new EventLog.Change(type, "note", owner, owner, null, UUID.randomUUID(),
+                    "note", 1, 1L, null, List.of())));
+        }
+        log.assignPositions(100_000);
+        var patterns = List.of("blob.created.*." + owner, "blob.updated.>");
+
+        var all = log.readMatching(start, patterns, 10);
+        assertThat(all.events()).extracting(e -> e.type()).containsExactly("blob.created", "blob.updated", "blob.created");
+        assertThat(all.scannedThrough()).isGreaterThanOrEqualTo(log.readAll(start, 10).getLast().cursor());
+
+        var firstTwo = log.readMatching(start, patterns, 2);
+        assertThat(firstTwo.events()).extracting(e -> e.type()).containsExactly("blob.created", "blob.updated");
+        assertThat(firstTwo.scannedThrough()).isEqualTo(firstTwo.events().getLast().cursor());
+        assertThat(log.readMatching(firstTwo.scannedThrough(), patterns, 2).events()).extracting(e -> e.type())
+                .containsExactly("blob.created");
+        assertThat(EventLog.subjectRegex("blob.*.note.>")).isEqualTo("blob\\.[^.]+\\.note\\..+");
+    }
 }

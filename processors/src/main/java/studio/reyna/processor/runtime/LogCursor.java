@@ -19,16 +19,18 @@ final class LogCursor implements EventSource {
     private final Jdbi jdbi;
     private final EventLog events;
     private final String processor;
+    private final List<String> subjects;
     private final Duration idleWait;
     private final AtomicLong position = new AtomicLong();
     private volatile boolean leading;
     private boolean started;
     private boolean caughtUp;
 
-    LogCursor(Jdbi jdbi, EventLog events, String processor, Duration idleWait) {
+    LogCursor(Jdbi jdbi, EventLog events, String processor, List<String> subjects, Duration idleWait) {
         this.jdbi = jdbi;
         this.events = events;
         this.processor = processor;
+        this.subjects = List.copyOf(subjects);
         this.idleWait = idleWait;
     }
 
@@ -76,7 +78,9 @@ final class LogCursor implements EventSource {
             // The last read was short: let new events gather rather than read them one by one.
             sleep(idleWait);
         }
-        List<Event> batch = events.readAll(position.get(), max);
+        // Only the processor's subjects: the events of other processors' results are skipped by the database.
+        var slice = events.readMatching(position.get(), subjects, max);
+        List<Event> batch = slice.events();
         caughtUp = batch.size() < max;
         return new Batch() {
             @Override
@@ -86,8 +90,8 @@ final class LogCursor implements EventSource {
 
             @Override
             public void finished(int handled) {
-                if (handled > 0) {
-                    long cursor = batch.get(handled - 1).cursor();
+                long cursor = handled == batch.size() ? slice.scannedThrough() : handled > 0 ? batch.get(handled - 1).cursor() : 0;
+                if (cursor > position.get()) {
                     position.set(cursor);
                     save(cursor);
                 }

@@ -76,7 +76,7 @@ public final class ProcessorRuntime implements AutoCloseable {
             EventSource source = bus.workQueue("reyna-processor-" + processor.name(), processor.subjects(), settings.redeliverAfter())
                     .<EventSource>map(queue -> new SharedQueue(queue, settings.idleWait(), settings.redeliverAfter()))
                     .orElseGet(() -> {
-                        var cursor = new LogCursor(jdbi, events, processor.name(), settings.idleWait());
+                        var cursor = new LogCursor(jdbi, events, processor.name(), processor.subjects(), settings.idleWait());
                         cursor.register();
                         cursors.add(cursor);
                         return cursor;
