@@ -2,6 +2,7 @@ package studio.reyna.state.blob;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -193,39 +194,62 @@ public final class Blobs {
         if (results.isEmpty()) {
             return 0;
         }
+        // One result per blob and processor, the newest: one statement cannot change a row twice.
+        var newest = new java.util.LinkedHashMap<String, Derived>();
+        for (var derived : results) {
+            newest.merge(derived.blobId() + "/" + derived.processor(), derived,
+                    (a, b) -> b.sourceVersion() >= a.sourceVersion() ? b : a);
+        }
+        var chosen = List.copyOf(newest.values());
+        var entries = new String[chosen.size()];
+        for (int i = 0; i < chosen.size(); i++) {
+            var entry = JsonNodeFactory.instance.objectNode().put("sourceVersion", chosen.get(i).sourceVersion());
+            entry.set("result", chosen.get(i).result());
+            entries[i] = json.writeValueAsString(entry);
+        }
         return jdbi.inTransaction(h -> {
-            int written = 0;
-            for (var derived : results) {
-                written += writeDerived(h, derived) ? 1 : 0;
-            }
-            return written;
+            // All results in one statement. A row is changed once per statement, so each blob takes all
+            // its results at once, and the check against newer results is made in SET, on the row as
+            // it is when locked (a concurrent writer's result counts). Only what the events need comes
+            // back: the data, which may be megabytes, stays in the database.
+            List<EventLog.Change> changes = h.createQuery("""
+                            with r as (select * from unnest(:ids, :processors, cast(:entries as jsonb[]), :versions)
+                                       as r(id, processor, entry, source_version))
+                            update blobs b set derived = b.derived || (
+                                select coalesce(jsonb_object_agg(r.processor, r.entry), '{}'::jsonb) from r
+                                where r.id = b.id and b.version >= r.source_version
+                                  and coalesce((b.derived -> r.processor ->> 'sourceVersion')::bigint, 0) <= r.source_version)
+                            where b.id in (select id from r)
+                            returning b.id, b.owner_id, b.bucket_id, b.schema_id, b.schema_version, b.version,
+                                (select array_agg(r.processor) from r where r.id = b.id and b.version >= r.source_version
+                                    and (b.derived -> r.processor ->> 'sourceVersion')::bigint = r.source_version) as written""")
+                    .bind("ids", chosen.stream().map(Derived::blobId).toArray(UUID[]::new))
+                    .bind("processors", chosen.stream().map(Derived::processor).toArray(String[]::new))
+                    .bind("entries", entries)
+                    .bind("versions", chosen.stream().map(Derived::sourceVersion).toArray(Long[]::new))
+                    .map((rs, ctx) -> {
+                        var written = rs.getArray("written");
+                        var perBlob = new ArrayList<EventLog.Change>();
+                        for (String processor : written == null ? new String[0] : (String[]) written.getArray()) {
+                            UUID blobId = rs.getObject("id", UUID.class);
+                            long sourceVersion = newest.get(blobId + "/" + processor).sourceVersion();
+                            perBlob.add(new EventLog.Change(EventType.BLOB_DERIVED, rs.getString("schema_id"),
+                                    rs.getObject("owner_id", UUID.class), null, rs.getObject("bucket_id", UUID.class), blobId,
+                                    rs.getString("schema_id"), rs.getInt("schema_version"), rs.getLong("version"),
+                                    JsonNodeFactory.instance.objectNode().put("processor", processor).put("sourceVersion", sourceVersion),
+                                    List.of()));
+                        }
+                        return perBlob;
+                    })
+                    .list().stream().flatMap(List::stream).toList();
+            // Each bucket's audience once, however many of its blobs got results.
+            var audiences = new java.util.HashMap<UUID, List<UUID>>();
+            events.appendAll(h, changes.stream().map(change -> new EventLog.Change(change.type(), change.subjectKey(),
+                    change.ownerId(), null, change.bucketId(), change.blobId(), change.schemaId(), change.schemaVersion(),
+                    change.version(), change.data(), audiences.computeIfAbsent(change.bucketId(), bucket -> access.audience(h, bucket))))
+                    .toList());
+            return changes.size();
         });
-    }
-
-    private boolean writeDerived(Handle h, Derived derived) {
-        var entry = JsonNodeFactory.instance.objectNode().put("sourceVersion", derived.sourceVersion());
-        entry.set("result", derived.result());
-        String text = json.writeValueAsString(entry);
-        UUID blobId = derived.blobId();
-        String processor = derived.processor();
-        long sourceVersion = derived.sourceVersion();
-        // Only what the event needs comes back: the data, which may be megabytes, stays in the database.
-        var written = h.createQuery("""
-                        update blobs set derived = jsonb_set(derived, array[:processor], cast(:entry as jsonb))
-                        where id = :id and version >= :sourceVersion
-                          and coalesce((derived -> :processor ->> 'sourceVersion')::bigint, 0) <= :sourceVersion
-                        returning owner_id, bucket_id, schema_id, schema_version, version""")
-                .bind("processor", processor).bind("entry", text).bind("id", blobId).bind("sourceVersion", sourceVersion)
-                .map((rs, ctx) -> new EventLog.Change(EventType.BLOB_DERIVED, rs.getString("schema_id"),
-                        rs.getObject("owner_id", UUID.class), null, rs.getObject("bucket_id", UUID.class), blobId,
-                        rs.getString("schema_id"), rs.getInt("schema_version"), rs.getLong("version"),
-                        JsonNodeFactory.instance.objectNode().put("processor", processor).put("sourceVersion", sourceVersion),
-                        List.of()))
-                .findOne();
-        written.ifPresent(change -> events.append(h, new EventLog.Change(change.type(), change.subjectKey(),
-                change.ownerId(), null, change.bucketId(), blobId, change.schemaId(), change.schemaVersion(),
-                change.version(), change.data(), access.audience(h, change.bucketId()))));
-        return written.isPresent();
     }
 
     /** The blobs directly in a bucket, in {@code order}, without their content. */

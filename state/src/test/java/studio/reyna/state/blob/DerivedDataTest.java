@@ -55,6 +55,31 @@ class DerivedDataTest {
         assertThat(eventTypes(blob.id())).containsExactly("blob.created", "blob.deleted");
     }
 
+    @Test
+    void a_batch_stores_the_newest_result_per_blob_and_processor_with_one_event_each() {
+        UUID owner = state.newUser();
+        var first = newBlob(owner);
+        var second = newBlob(owner);
+        state.blobs.replace(owner, first.id(), 1L, StateFixture.json("{\"title\":\"again\"}"), null);
+        var batch = java.util.List.of(
+                new Blobs.Derived(first.id(), "tags", 2, StateFixture.json("{\"tags\":[\"again\"]}")),
+                new Blobs.Derived(first.id(), "tags", 1, StateFixture.json("{\"tags\":[\"first\"]}")), // older, same batch
+                new Blobs.Derived(first.id(), "stats", 2, StateFixture.json("{\"words\":1}")),
+                new Blobs.Derived(second.id(), "tags", 1, StateFixture.json("{\"tags\":[\"first\"]}")),
+                new Blobs.Derived(second.id(), "stats", 9, StateFixture.json("{}"))); // a version it never had
+
+        assertThat(state.blobs.writeDerived(batch)).isEqualTo(3);
+
+        var firstDerived = state.blobs.get(Principal.user(owner), first.id()).derived();
+        assertThat(firstDerived.at("/tags/result/tags/0").asString()).isEqualTo("again");
+        assertThat(firstDerived.at("/stats/sourceVersion").asLong()).isEqualTo(2);
+        var secondDerived = state.blobs.get(Principal.user(owner), second.id()).derived();
+        assertThat(secondDerived.at("/tags/sourceVersion").asLong()).isEqualTo(1);
+        assertThat(secondDerived.has("stats")).isFalse();
+        assertThat(eventTypes(first.id())).containsExactly("blob.created", "blob.updated", "blob.derived", "blob.derived");
+        assertThat(eventTypes(second.id())).containsExactly("blob.created", "blob.derived");
+    }
+
     /** Writes one result, as a processor's batch of one; whether it was written. */
     private boolean write(Blob blob, String processor, long sourceVersion, tools.jackson.databind.JsonNode result) {
         int written = state.blobs.writeDerived(java.util.List.of(new Blobs.Derived(blob.id(), processor, sourceVersion, result)));
@@ -64,7 +89,7 @@ class DerivedDataTest {
 
     private Blob newBlob(UUID owner) {
         String schema = state.noteSchema(owner);
-        var bucket = state.buckets.create(owner, "B", null);
+        var bucket = state.buckets.create(owner, "B " + UUID.randomUUID(), null);
         return state.blobs.create(owner, bucket.id(), new NewBlob(schema, null, StateFixture.json("{\"title\":\"first\"}")));
     }
 
