@@ -43,6 +43,18 @@ class BlobEditor extends View {
     return { event: (e) => this.eventArrived(e.detail) };
   }
 
+  connectedCallback() {
+    super.connectedCallback();
+    // Closing or reloading the tab with unsaved changes asks first.
+    this.guard = (e) => { if (this.dirty) e.preventDefault(); };
+    window.addEventListener('beforeunload', this.guard);
+  }
+
+  disconnectedCallback() {
+    super.disconnectedCallback();
+    window.removeEventListener('beforeunload', this.guard);
+  }
+
   willUpdate(changed) {
     if (changed.has('blobId') || changed.has('creating')) {
       this.reset();
