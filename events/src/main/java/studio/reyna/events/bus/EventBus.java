@@ -25,6 +25,28 @@ public interface EventBus extends AutoCloseable {
     void publish(Event event);
 
     /**
+     * Publishes events in order, as {@link #publish} each; returns how many of the first were taken
+     * (all of them, unless the bus became unavailable part way: the caller publishes the rest, from
+     * the first not taken, later). Throws as {@link #publish} does when not even the first was
+     * taken. A bus may send them without waiting for each acknowledgement in turn.
+     */
+    default int publishAll(List<Event> events) {
+        int taken = 0;
+        for (var event : events) {
+            try {
+                publish(event);
+            } catch (BusUnavailableException | UnpublishableEventException e) {
+                if (taken == 0) {
+                    throw e;
+                }
+                return taken;
+            }
+            taken++;
+        }
+        return taken;
+    }
+
+    /**
      * Delivers every event published from now on whose subject matches {@code pattern}, in publish
      * order, on a thread of the bus. A slow handler delays only its own subscription.
      */

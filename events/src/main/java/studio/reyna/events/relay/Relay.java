@@ -188,23 +188,27 @@ public final class Relay implements AutoCloseable {
                 .mapTo(Long.class).one());
     }
 
-    /** Publishes what is positioned but not yet published, in order; returns how many. */
+    /** Publishes what is positioned but not yet published, in order, a batch at a time; returns how many. */
     private int publishBacklog() {
         long from = publishedPosition();
         long last = from;
         int count = 0;
         try {
-            for (var event : events.readAll(from, BATCH)) {
+            var batch = events.readAll(from, BATCH);
+            while (count < batch.size()) {
+                int taken;
                 try {
-                    bus.publish(event);
-                    published.increment();
+                    taken = bus.publishAll(batch.subList(count, batch.size()));
+                    published.increment(taken);
                 } catch (UnpublishableEventException e) {
                     // Retrying would hold up every later event, on every node, for ever.
+                    var event = batch.get(count);
                     log.error("skipping event {} at position {}: {}", event.id(), event.cursor(), e.getMessage());
                     unpublishable.increment();
+                    taken = 1;
                 }
-                last = event.cursor();
-                count++;
+                count += taken;
+                last = batch.get(count - 1).cursor();
             }
         } finally {
             if (last > from) {

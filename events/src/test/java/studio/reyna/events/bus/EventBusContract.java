@@ -111,6 +111,22 @@ abstract class EventBusContract {
     }
 
     @Test
+    void a_thousand_events_published_together_arrive_in_order_and_once_each() {
+        var received = new Received();
+        bus.subscribe("blob.*.note." + owner, received);
+        List<Event> events = IntStream.range(0, 1000)
+                .mapToObj(i -> TestEvents.event((i % 2 == 0 ? "blob.created.note." : "blob.updated.note.") + owner))
+                .toList();
+
+        assertThat(bus.publishAll(events.subList(0, 600))).isEqualTo(600);
+        // A relay that restarts publishes part of a batch again: those arrive once.
+        assertThat(bus.publishAll(events.subList(500, 1000))).isEqualTo(500);
+
+        awaitDelivery(received, events.getLast());
+        assertThat(received.events).containsExactlyElementsOf(events);
+    }
+
+    @Test
     void an_event_published_twice_is_delivered_once() {
         var received = new Received();
         bus.subscribe("blob.>", received);
