@@ -207,7 +207,12 @@ public final class Blobs {
             entry.set("result", chosen.get(i).result());
             entries[i] = json.writeValueAsString(entry);
         }
+        UUID[] blobIds = chosen.stream().map(Derived::blobId).distinct().toArray(UUID[]::new);
         return jdbi.inTransaction(h -> {
+            // Rows locked in one order (by id) by every writer of results: processors writing results
+            // for the same blobs at once wait for each other instead of deadlocking.
+            h.createQuery("select id from blobs where id = any(:ids) order by id for no key update")
+                    .bind("ids", blobIds).mapTo(UUID.class).list();
             // All results in one statement. A row is changed once per statement, so each blob takes all
             // its results at once, and the check against newer results is made in SET, on the row as
             // it is when locked (a concurrent writer's result counts). Only what the events need comes

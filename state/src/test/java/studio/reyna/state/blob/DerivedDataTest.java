@@ -80,6 +80,38 @@ class DerivedDataTest {
         assertThat(eventTypes(second.id())).containsExactly("blob.created", "blob.derived");
     }
 
+    @Test
+    void processors_writing_results_for_the_same_blobs_at_once_in_different_orders_all_succeed() throws Exception {
+        UUID owner = state.newUser();
+        String schema = state.noteSchema(owner);
+        var bucket = state.buckets.create(owner, "B " + UUID.randomUUID(), null);
+        var blobs = new java.util.ArrayList<Blob>();
+        for (int i = 0; i < 150; i++) {
+            blobs.add(state.blobs.create(owner, bucket.id(), new NewBlob(schema, null, StateFixture.json("{\"title\":\"n" + i + "\"}"))));
+        }
+        var processors = java.util.List.of("markdown", "stats", "tags", "extra");
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(processors.size())) {
+            var done = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+            for (int p = 0; p < processors.size(); p++) {
+                var order = new java.util.ArrayList<>(blobs);
+                java.util.Collections.shuffle(order, new java.util.Random(p));
+                String processor = processors.get(p);
+                done.add(pool.submit(() -> {
+                    int written = 0;
+                    for (int round = 0; round < 5; round++) {
+                        written += state.blobs.writeDerived(order.stream()
+                                .map(b -> new Blobs.Derived(b.id(), processor, 1, StateFixture.json("{\"ok\":true}"))).toList());
+                    }
+                    return written;
+                }));
+            }
+            for (var result : done) {
+                assertThat(result.get()).isEqualTo(5 * 150); // no deadlock, every result written
+            }
+        }
+        assertThat(state.blobs.get(Principal.user(owner), blobs.getFirst().id()).derived().size()).isEqualTo(4);
+    }
+
     /** Writes one result, as a processor's batch of one; whether it was written. */
     private boolean write(Blob blob, String processor, long sourceVersion, tools.jackson.databind.JsonNode result) {
         int written = state.blobs.writeDerived(java.util.List.of(new Blobs.Derived(blob.id(), processor, sourceVersion, result)));
