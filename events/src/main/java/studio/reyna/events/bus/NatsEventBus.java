@@ -42,7 +42,8 @@ import tools.jackson.core.JacksonException;
  * forever; meanwhile {@link #publish} throws {@link BusUnavailableException} at once (the relay retries
  * later) and subscriptions resume by themselves.
  *
- * <p>Publishing is synchronous with the event id as JetStream message id, so a retried publish within
+ * <p>Publishing waits for the stream's acknowledgements (of a whole batch, sent at once), with the
+ * event id as JetStream message id, so a retried publish within
  * {@link #DUPLICATE_WINDOW} is stored once. Each subscription is an ordered push consumer with its own
  * dispatcher thread: ordered because subscribers rely on publish order, and it recreates itself from
  * the last stream sequence it saw when heartbeats stop (NATS restarted, consumer lost). Only NATS 2.9
@@ -196,10 +197,12 @@ public final class NatsEventBus implements EventBus {
             try {
                 acks.add(jetStream.publishAsync(prefixed(event.subject()), codec.encode(event), publishOptions(event)));
             } catch (IllegalStateException e) {
+                // Disconnected (nothing is buffered while reconnecting) or closed.
                 stoppedBy = new BusUnavailableException("NATS at " + displayUrl + " did not take event " + event.id()
                         + ": " + e.getMessage(), e);
                 break;
             } catch (IllegalArgumentException e) {
+                // The client refuses a message over the server's maximum payload, now and always.
                 stoppedBy = new UnpublishableEventException("NATS will never take event " + event.id() + ": "
                         + e.getMessage(), e);
                 break;
@@ -227,18 +230,10 @@ public final class NatsEventBus implements EventBus {
         return taken;
     }
 
+    /** One event: a batch of one, so both paths map the client's failures the same way. */
     @Override
     public void publish(Event event) {
-        try {
-            jetStream.publish(prefixed(event.subject()), codec.encode(event), publishOptions(event));
-        } catch (IOException | JetStreamApiException | IllegalStateException e) {
-            // IllegalStateException: disconnected (nothing is buffered while reconnecting) or closed.
-            throw new BusUnavailableException("NATS at " + displayUrl + " did not take event " + event.id()
-                    + ": " + e.getMessage(), e);
-        } catch (IllegalArgumentException e) {
-            // The client refuses a message over the server's maximum payload, now and always.
-            throw new UnpublishableEventException("NATS will never take event " + event.id() + ": " + e.getMessage(), e);
-        }
+        publishAll(List.of(event));
     }
 
     @Override
