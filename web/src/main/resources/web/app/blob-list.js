@@ -1,7 +1,7 @@
 import { html } from 'lit';
 import { ApiError, ago } from './api.js';
-import { View, byName, links } from './view.js';
-import { BLOB, debounce } from './bucket-tree.js';
+import { View, byName, debounce, links } from './view.js';
+import { BLOB } from './bucket-tree.js';
 
 const SORTS = [
   ['-updated', 'Recently updated'],

@@ -1,6 +1,6 @@
 import { html } from 'lit';
 import { ApiError } from './api.js';
-import { View, byName, links, openDialog, fieldError } from './view.js';
+import { View, byName, debounce, links, openDialog, fieldError } from './view.js';
 import './share-dialog.js';
 
 const BUCKET = 'application/x-reyna-bucket';
@@ -291,14 +291,6 @@ class BucketTree extends View {
       ${this.renderDialog()}
       <reyna-share-dialog .studio=${this.studio}></reyna-share-dialog>`;
   }
-}
-
-export function debounce(fn, ms) {
-  let timer;
-  return (...args) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fn(...args), ms);
-  };
 }
 
 customElements.define('reyna-tree', BucketTree);

@@ -72,3 +72,12 @@ export function openDialog(dialog) {
 export function byName(a, b) {
   return a.name.localeCompare(b.name, undefined, { numeric: true, sensitivity: 'base' });
 }
+
+/** `fn` called once calls stop arriving for `ms`: a burst of live events reloads a screen once. */
+export function debounce(fn, ms) {
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}

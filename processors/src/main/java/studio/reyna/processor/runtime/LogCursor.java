@@ -23,7 +23,8 @@ final class LogCursor implements EventSource {
     private final Duration idleWait;
     private final AtomicLong position = new AtomicLong();
     private volatile boolean leading;
-    private boolean started;
+    /** Reset by the lock keeper's thread when the lock is lost, read by the worker's: the next read reloads the saved cursor. */
+    private volatile boolean started;
     private boolean caughtUp;
 
     LogCursor(Jdbi jdbi, EventLog events, String processor, List<String> subjects, Duration idleWait) {
