@@ -99,7 +99,7 @@ public final class EventLog {
                         + "(select " + COLUMNS + " from events where owner_id = :user and position > :after"
                         + " order by position limit :limit)"
                         + " union all "
-                        + "(select " + COLUMNS + " from events where audience @> array[cast(:user as uuid)]"
+                        + "(select " + COLUMNS + " from events where cardinality(audience) > 0 and audience @> array[cast(:user as uuid)]"
                         + " and owner_id <> :user and position > :after order by position limit :limit)"
                         + ") visible order by position limit :limit")
                 .bind("user", userId)
@@ -109,15 +109,30 @@ public final class EventLog {
                 .list());
     }
 
-    /** Events read by subject, and how far the log was looked through for them. */
-    public record Slice(List<Event> events, long scannedThrough) {
+    /**
+     * Events read by subject; how far the log was looked through for them, and the newest position
+     * there was then: a reader whose slice reached it has caught up.
+     */
+    public record Slice(List<Event> events, long scannedThrough, long newest) {
+        public boolean reachedNewest() {
+            return scannedThrough >= newest;
+        }
     }
+
+    /**
+     * How many positions one read by subject looks through at most, per event asked for. Positions
+     * are gap-free, so this bounds the rows a read touches however the planner walks them (with
+     * statistics that lag a fast-growing log it may fetch every row in the range and sort them):
+     * a reader far behind, or one whose subjects are rare, moves through the log in steps.
+     */
+    static final int SCAN_PER_EVENT = 10;
 
     /**
      * Positioned events after {@code afterCursor} whose subject matches one of {@code patterns}
      * (NATS wildcards), in order, up to {@code limit}; the database skips the others. When fewer
-     * than {@code limit} match, {@code scannedThrough} is the newest position there was, so a
-     * reader can move past events that were not for it; else the position of the last one returned.
+     * than {@code limit} match, {@code scannedThrough} is the last position looked at (at most
+     * {@link #SCAN_PER_EVENT} × {@code limit} on), so a reader can move past events that were not
+     * for it; else the position of the last one returned.
      */
     public Slice readMatching(long afterCursor, List<String> patterns, int limit) {
         String regex = patterns.stream().map(EventLog::subjectRegex).collect(java.util.stream.Collectors.joining("|", "^(", ")$"));
@@ -125,12 +140,13 @@ public final class EventLog {
             // Positions are given in commit order by one relay transaction at a time: every position
             // up to the newest one seen here is committed, so none can appear behind it later.
             long newest = h.createQuery("select coalesce(max(position), 0) from events").mapTo(Long.class).one();
-            var events = h.createQuery("select " + COLUMNS + " from events where position > :after and position <= :newest"
+            long until = Math.min(newest, afterCursor + (long) SCAN_PER_EVENT * limit);
+            var events = h.createQuery("select " + COLUMNS + " from events where position > :after and position <= :until"
                             + " and subject ~ :regex order by position limit :limit")
-                    .bind("after", afterCursor).bind("newest", newest).bind("regex", regex).bind("limit", limit)
+                    .bind("after", afterCursor).bind("until", until).bind("regex", regex).bind("limit", limit)
                     .map(this::event)
                     .list();
-            return new Slice(events, events.size() == limit ? events.getLast().cursor() : Math.max(afterCursor, newest));
+            return new Slice(events, events.size() == limit ? events.getLast().cursor() : Math.max(afterCursor, until), newest);
         });
     }
 
@@ -147,8 +163,10 @@ public final class EventLog {
 
     /** Positioned events of everyone after {@code afterCursor}, in order: what the relay publishes. */
     public List<Event> readAll(long afterCursor, int limit) {
+        // Positions are gap-free: the upper bound names the same events as the limit, and keeps the
+        // read to that many rows whatever plan stale statistics lead to.
         return jdbi.withHandle(h -> h.createQuery("select " + COLUMNS
-                        + " from events where position > :after order by position limit :limit")
+                        + " from events where position > :after and position <= :after + :limit order by position limit :limit")
                 .bind("after", afterCursor)
                 .bind("limit", limit)
                 .map(this::event)

@@ -82,4 +82,36 @@ class EventLogTest {
                 .containsExactly("blob.created");
         assertThat(EventLog.subjectRegex("blob.*.note.>")).isEqualTo("blob\\.[^.]+\\.note\\..+");
     }
+
+    @Test
+    void a_read_by_subject_looks_through_a_bounded_stretch_of_the_log_and_says_whether_it_reached_the_end() {
+        UUID owner = UUID.randomUUID();
+        log.assignPositions(100_000);
+        long start = log.latestCursor();
+        int others = 2 * EventLog.SCAN_PER_EVENT + 5;
+        jdbi.useTransaction(h -> {
+            for (int i = 0; i < others; i++) {
+                log.append(h, new EventLog.Change(EventType.BLOB_DERIVED, "note", owner, owner, null, UUID.randomUUID(),
+                        "note", 1, 1L, null, List.of()));
+            }
+            log.append(h, new EventLog.Change(EventType.BLOB_CREATED, "note", owner, owner, null, UUID.randomUUID(),
+                    "note", 1, 1L, null, List.of()));
+        });
+        log.assignPositions(100_000);
+        var patterns = List.of("blob.created.>");
+
+        var reads = new java.util.ArrayList<EventLog.Slice>();
+        long cursor = start;
+        for (int read = 0; read < 10 && (reads.isEmpty() || reads.getLast().events().isEmpty()); read++) {
+            var slice = log.readMatching(cursor, patterns, 1);
+            reads.add(slice);
+            cursor = slice.scannedThrough();
+        }
+
+        assertThat(reads).extracting(EventLog.Slice::scannedThrough).containsExactly(
+                start + EventLog.SCAN_PER_EVENT, start + 2L * EventLog.SCAN_PER_EVENT, start + others + 1);
+        assertThat(reads).extracting(EventLog.Slice::reachedNewest).containsExactly(false, false, true);
+        assertThat(reads.getLast().events()).extracting(e -> e.type()).containsExactly("blob.created");
+        assertThat(log.readMatching(cursor, patterns, 1).reachedNewest()).isTrue();
+    }
 }

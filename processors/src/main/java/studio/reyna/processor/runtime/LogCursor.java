@@ -76,13 +76,13 @@ final class LogCursor implements EventSource {
                     .bind("processor", processor).mapTo(Long.class).one()));
             started = true;
         } else if (caughtUp) {
-            // The last read was short: let new events gather rather than read them one by one.
+            // The last read reached the end of the log: let new events gather rather than read them one by one.
             sleep(idleWait);
         }
         // Only the processor's subjects: the events of other processors' results are skipped by the database.
         var slice = events.readMatching(position.get(), subjects, max);
         List<Event> batch = slice.events();
-        caughtUp = batch.size() < max;
+        caughtUp = batch.size() < max && slice.reachedNewest();
         return new Batch() {
             @Override
             public List<Event> events() {

@@ -214,28 +214,30 @@ public final class Blobs {
             h.createQuery("select id from blobs where id = any(:ids) order by id for no key update")
                     .bind("ids", blobIds).mapTo(UUID.class).list();
             // All results in one statement. A row is changed once per statement, so each blob takes all
-            // its results at once, and the check against newer results is made in SET, on the row as
-            // it is when locked (a concurrent writer's result counts). Only what the events need comes
-            // back: the data, which may be megabytes, stays in the database.
+            // its accepted results at once. The rows are locked, so what is read of them here is how
+            // they stay until this transaction ends: a concurrent writer's newer result counts. Blobs
+            // with nothing accepted are not written at all. Only what the events need comes back: the
+            // data, which may be megabytes, stays in the database.
             List<EventLog.Change> changes = h.createQuery("""
                             with r as (select * from unnest(:ids, :processors, cast(:entries as jsonb[]), :versions)
-                                       as r(id, processor, entry, source_version))
-                            update blobs b set derived = b.derived || (
-                                select coalesce(jsonb_object_agg(r.processor, r.entry), '{}'::jsonb) from r
-                                where r.id = b.id and b.version >= r.source_version
-                                  and coalesce((b.derived -> r.processor ->> 'sourceVersion')::bigint, 0) <= r.source_version)
-                            where b.id in (select id from r)
-                            returning b.id, b.owner_id, b.bucket_id, b.schema_id, b.schema_version, b.version,
-                                (select array_agg(r.processor) from r where r.id = b.id and b.version >= r.source_version
-                                    and (b.derived -> r.processor ->> 'sourceVersion')::bigint = r.source_version) as written""")
+                                       as r(id, processor, entry, source_version)),
+                                 accepted as (
+                                     select r.id, jsonb_object_agg(r.processor, r.entry) as entries,
+                                            array_agg(r.processor) as written
+                                     from r join blobs b on b.id = r.id
+                                     where b.version >= r.source_version
+                                       and coalesce((b.derived -> r.processor ->> 'sourceVersion')::bigint, 0) <= r.source_version
+                                     group by r.id)
+                            update blobs b set derived = b.derived || a.entries
+                            from accepted a where b.id = a.id
+                            returning b.id, b.owner_id, b.bucket_id, b.schema_id, b.schema_version, b.version, a.written""")
                     .bind("ids", chosen.stream().map(Derived::blobId).toArray(UUID[]::new))
                     .bind("processors", chosen.stream().map(Derived::processor).toArray(String[]::new))
                     .bind("entries", entries)
                     .bind("versions", chosen.stream().map(Derived::sourceVersion).toArray(Long[]::new))
                     .map((rs, ctx) -> {
-                        var written = rs.getArray("written");
                         var perBlob = new ArrayList<EventLog.Change>();
-                        for (String processor : written == null ? new String[0] : (String[]) written.getArray()) {
+                        for (String processor : (String[]) rs.getArray("written").getArray()) {
                             UUID blobId = rs.getObject("id", UUID.class);
                             long sourceVersion = newest.get(blobId + "/" + processor).sourceVersion();
                             perBlob.add(new EventLog.Change(EventType.BLOB_DERIVED, rs.getString("schema_id"),
