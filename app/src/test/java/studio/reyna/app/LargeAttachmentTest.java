@@ -2,27 +2,21 @@ package studio.reyna.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.sql.DriverManager;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import studio.reyna.db.TestDatabase;
@@ -35,7 +29,6 @@ import studio.reyna.db.TestDatabase;
  */
 class LargeAttachmentTest {
     private static final long SIZE = 1L << 30;
-    private static final Pattern READY = Pattern.compile("ReYNa Studio is ready at http://[^:]+:(\\d+)/");
     private static final Pattern GC = Pattern.compile(" (\\d+)M->(\\d+)M\\(\\d+M\\)");
 
     @Test
@@ -43,16 +36,11 @@ class LargeAttachmentTest {
         String database = TestDatabase.createEmpty();
         Path logs = Files.createDirectories(Path.of("target/large-attachment"));
         Path gcLog = logs.resolve("gc.log");
-        var command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-Xlog:gc:file=" + gcLog.toAbsolutePath(),
-                "-cp", System.getProperty("java.class.path"), "studio.reyna.app.Main", "serve", "--port", "0",
-                "--data-dir", logs.resolve("unused-data").toString()));
-        var builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().keySet().removeIf(name -> name.startsWith("REYNA_"));
-        builder.environment().putAll(Map.of("REYNA_DB_URL", database, "REYNA_DB_POOL_SIZE", "4"));
-        var child = builder.start();
+        var studio = StudioProcess.start(logs, List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
+                "-Xlog:gc:file=" + gcLog.toAbsolutePath()), Map.of("REYNA_DB_URL", database, "REYNA_DB_POOL_SIZE", "4"));
+        var child = studio.process;
         try {
-            int port = portOf(child, logs.resolve("studio.log"));
+            int port = studio.port;
             var api = new Api(port);
             String token = api.register("large").get("accessToken").asString();
             expect(api.post("/api/v1/schemas", token, Map.of("id", "large", "name", "Large", "schema", Map.of("type", "object"))), 201);
@@ -112,10 +100,7 @@ class LargeAttachmentTest {
             assertThat(api.call("DELETE", "/api/v1/blobs/" + blob + "/attachments/" + id, token, null, null, Map.of()).status())
                     .isEqualTo(204);
         } finally {
-            child.destroy();
-            if (!child.waitFor(30, TimeUnit.SECONDS)) {
-                child.destroyForcibly().waitFor();
-            }
+            studio.close();
             drop(database);
         }
     }
@@ -123,29 +108,6 @@ class LargeAttachmentTest {
     private static String expect(Api.Response response, int status) {
         assertThat(response.status()).as(response.text()).isEqualTo(status);
         return response.json().has("id") ? response.json().get("id").asString() : null;
-    }
-
-    /** Copies the child's output to {@code log} and answers the port it prints once it is ready. */
-    private static int portOf(Process child, Path log) throws Exception {
-        var port = new CompletableFuture<Integer>();
-        Thread.ofPlatform().daemon().start(() -> {
-            try (var in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-                 var out = Files.newBufferedWriter(log)) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    out.write(line);
-                    out.newLine();
-                    out.flush();
-                    var ready = READY.matcher(line);
-                    if (ready.find()) {
-                        port.complete(Integer.parseInt(ready.group(1)));
-                    }
-                }
-                port.completeExceptionally(new IllegalStateException("the studio exited; see " + log.toAbsolutePath()));
-            } catch (IOException e) {
-                port.completeExceptionally(e);
-            }
-        });
-        return port.get(120, TimeUnit.SECONDS);
     }
 
     /** The most heap in use before any collection, and the most still in use after one, as the GC log tells it. */
