@@ -3,7 +3,8 @@
 # at once if its service answers on 127.0.0.1, else starts it (installing the Debian
 # package first if it is missing) and waits for it. The integration tests need the real
 # services (DESIGN.md §8), so a service we cannot bring up is an error, never a skip.
-# ensure_chromium installs the browser the web UI tests drive (no service to start).
+# ensure_chromium and ensure_prometheus install what the web UI and observability tests run
+# (no service to start).
 # Functions `return` instead of `exit` so an interactive shell that sources this survives.
 
 REYNA_SERVICE_WAIT=${REYNA_SERVICE_WAIT:-30} # seconds to wait for a started service
@@ -144,6 +145,15 @@ ensure_nats() {
 # The browser tests (app/src/test/java/studio/reyna/app/browser) drive Debian's Chromium through
 # Playwright, which must never download a browser of its own.
 REYNA_CHROMIUM=/usr/bin/chromium
+
+# ensure_prometheus installs Prometheus and promtool (Debian's package), which the observability
+# test runs against a studio; nothing is started here.
+ensure_prometheus() {
+  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+    _apt_install --no-install-recommends prometheus || return 1
+    command -v promtool >/dev/null || _svc_fail "the prometheus package did not install promtool" || return 1
+  fi
+}
 
 ensure_chromium() {
   if [[ ! -x $REYNA_CHROMIUM ]]; then

@@ -37,6 +37,7 @@ import studio.reyna.gateway.http.RequestBodies;
 import studio.reyna.gateway.limit.RateLimit;
 import studio.reyna.gateway.limit.RequestLimits;
 import studio.reyna.gateway.limit.TokenBuckets;
+import studio.reyna.gateway.metrics.InstallationMetrics;
 import studio.reyna.gateway.metrics.MetricsRoutes;
 import studio.reyna.gateway.openapi.OpenApiRoutes;
 import studio.reyna.gateway.realtime.RealtimeHub;
@@ -144,6 +145,8 @@ final class Studio implements AutoCloseable {
             var quotas = config.quotas();
             var usage = new Usage(jdbi, new Usage.Limits(quotas.blobs(), quotas.buckets(), quotas.bytes()));
             var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            connected.database().measurePoolWith(metrics);
+            InstallationMetrics.register(metrics, jdbi, connected.embedded() == null ? null : config.dataDir(), clock);
             var files = config.attachments();
             S3Objects s3 = null;
             AttachmentSweeper sweeper = null;
@@ -157,7 +160,7 @@ final class Studio implements AutoCloseable {
             var attachments = new Attachments(jdbi, access, events, ids,
                     new Attachments.Settings(files.maxBytes(), files.maxUploads()), usage, s3, sweeper, metrics);
             var buckets = new Buckets(jdbi, access, events, usage, ids);
-            var blobs = new Blobs(jdbi, access, schemas, events, usage, ids, json);
+            var blobs = new Blobs(jdbi, access, schemas, events, usage, ids, json, metrics);
             var shares = new Shares(jdbi, access, events);
             var links = new Links(jdbi, access, ids, clock);
             var tree = new BucketTree(jdbi);
@@ -215,7 +218,7 @@ final class Studio implements AutoCloseable {
             var operations = List.<java.util.function.Consumer<io.javalin.config.RoutesConfig>>of(
                     new HealthRoutes(connected.database(), connected.schemaVersion(), runtime::health)::routes,
                     new OpenApiRoutes()::routes,
-                    new MetricsRoutes(metrics::scrape)::routes);
+                    new MetricsRoutes(metrics::scrape, config.operations().metricsToken())::routes);
             var api = List.<java.util.function.Consumer<io.javalin.config.RoutesConfig>>of(
                     new AuthRoutes(accounts, authBodies)::routes,
                     new UsageRoutes(usage)::routes,
@@ -233,7 +236,7 @@ final class Studio implements AutoCloseable {
                 features.addAll(api);
             }
             var http = HttpServer.create(settings, json, new Authentication(accessTokens), requestLimits, features,
-                    serving ? Map.of(RealtimeEndpoint.PATH, realtime.servlet()) : Map.of());
+                    serving ? Map.of(RealtimeEndpoint.PATH, realtime.servlet()) : Map.of(), metrics);
             listening.set(http);
             http.start();
             return new Studio(http, hub, relay, tokenBuckets, opened);

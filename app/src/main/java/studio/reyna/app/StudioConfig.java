@@ -13,7 +13,7 @@ import studio.reyna.state.attachment.S3Settings;
  * checked then. {@code docs/configuration.md} lists the same variables; a test keeps them in step.
  */
 record StudioConfig(Http http, Database database, Auth auth, Events events, Sockets sockets, Quotas quotas, RateLimits rateLimits,
-                    Attachments attachments, Processing processing, Set<String> roles, Path dataDir,
+                    Attachments attachments, Processing processing, Operations operations, Set<String> roles, Path dataDir,
                     Set<String> unknownVariables) {
 
     /** What a node may do: serve the API (and WebSockets), run processors, relay events. */
@@ -60,6 +60,8 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
             new Setting("REYNA_PROCESSOR_TIMEOUT_MS", "10000", "how long one processor invocation may take before it counts as failed"),
             new Setting("REYNA_PROCESSOR_ATTEMPTS", "5", "invocations of one event before a processor records it as a dead letter"),
             new Setting("REYNA_PROCESSOR_RETRY_MS", "200", "pause before a processor's second attempt; doubled for each further one"),
+            new Setting("REYNA_METRICS_TOKEN", "(none: /metrics is open)", "a bearer token Prometheus must send to read /metrics"),
+            new Setting("REYNA_LOG_FORMAT", "json", "json: one JSON object per log line; text: lines for people"),
             new Setting("REYNA_JAVA_OPTS", "(none)", "JVM flags; read by bin/reyna, not by the studio"));
 
     /** Largest attachment S3 itself stores (5 TiB), and so the largest limit that can be set. */
@@ -70,6 +72,10 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
 
     /** {@code s3} null means: attachments are kept in PostgreSQL. */
     record Attachments(long maxBytes, int maxUploads, S3Settings s3) {
+    }
+
+    /** What operators set for watching the studio. */
+    record Operations(String metricsToken, String logFormat) {
     }
 
     record Http(String host, int port, long maxBodyBytes, String publicUrl) {
@@ -172,6 +178,16 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
         var processing = new Processing(Duration.ofMillis(env.number("REYNA_PROCESSOR_TIMEOUT_MS", 10_000, 10, 3_600_000)),
                 (int) env.number("REYNA_PROCESSOR_ATTEMPTS", 5, 1, 100),
                 Duration.ofMillis(env.number("REYNA_PROCESSOR_RETRY_MS", 200, 0, 600_000)));
+        // The log format is read by logback itself (logback.xml) before this runs; a wrong value is caught here.
+        String logFormat = env.text("REYNA_LOG_FORMAT").orElse("json");
+        if (!logFormat.equals("json") && !logFormat.equals("text")) {
+            throw new Environment.ConfigException("REYNA_LOG_FORMAT must be json or text, not '" + logFormat + "'");
+        }
+        String metricsToken = env.text("REYNA_METRICS_TOKEN").orElse(null);
+        if (metricsToken != null && metricsToken.length() < 16) {
+            throw new Environment.ConfigException("REYNA_METRICS_TOKEN must be at least 16 characters");
+        }
+        var operations = new Operations(metricsToken, logFormat);
         String roleList = rolesOption != null ? rolesOption : env.text("REYNA_ROLES").orElse("api,processors,relay");
         var roles = new java.util.TreeSet<String>();
         for (String role : roleList.split(",")) {
@@ -182,7 +198,7 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
             roles.add(role.strip());
         }
         return new StudioConfig(new Http(host, port, maxBody, publicUrl), new Database(jdbcUrl, pool), auth, events, sockets,
-                quotas, rateLimits, attachments, processing, java.util.Collections.unmodifiableSet(roles), dataDir.toAbsolutePath().normalize(), env.unknown(known));
+                quotas, rateLimits, attachments, processing, operations, java.util.Collections.unmodifiableSet(roles), dataDir.toAbsolutePath().normalize(), env.unknown(known));
     }
 
     /** The S3 store of attachments: all of it, or nothing (each missing part named). */

@@ -96,6 +96,19 @@ class StudioConfigTest {
     }
 
     @Test
+    void the_log_format_and_metrics_token_are_checked() {
+        var defaults = StudioConfig.read(Map.of(), null, null).operations();
+        assertThat(defaults.logFormat()).isEqualTo("json");
+        assertThat(defaults.metricsToken()).isNull();
+        assertThat(StudioConfig.read(Map.of("REYNA_LOG_FORMAT", "text", "REYNA_METRICS_TOKEN", "0123456789abcdef"), null, null)
+                .operations()).isEqualTo(new StudioConfig.Operations("0123456789abcdef", "text"));
+        assertThatThrownBy(() -> StudioConfig.read(Map.of("REYNA_LOG_FORMAT", "xml"), null, null))
+                .hasMessageContaining("REYNA_LOG_FORMAT must be json or text");
+        assertThatThrownBy(() -> StudioConfig.read(Map.of("REYNA_METRICS_TOKEN", "short"), null, null))
+                .hasMessageContaining("REYNA_METRICS_TOKEN");
+    }
+
+    @Test
     void names_variables_it_does_not_read() {
         var config = StudioConfig.read(Map.of("REYNA_PROT", "1", "REYNA_PORT", "1", "OTHER", "x"), null, null);
         assertThat(config.unknownVariables()).containsExactly("REYNA_PROT");

@@ -30,6 +30,11 @@ public final class Database implements AutoCloseable {
         return new Database(new HikariDataSource(config));
     }
 
+    /** The pool reports its connections (in use, idle, pending, timeouts) as {@code hikaricp_*} meters. */
+    public void measurePoolWith(io.micrometer.core.instrument.MeterRegistry metrics) {
+        dataSource.setMetricRegistry(metrics);
+    }
+
     public Jdbi jdbi() {
         return jdbi;
     }

@@ -22,6 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** The State Service wired as the studio wires it, on the test database. */
 public final class StateFixture {
+    public final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     public static final JsonMapper JSON = Json.newMapper(1_000_000);
     public final Jdbi jdbi = TestDatabase.shared().jdbi();
     public final Ids ids = new Ids(Clock.systemUTC());
@@ -31,10 +32,10 @@ public final class StateFixture {
     /** The studio's default quotas. */
     public final Usage usage = new Usage(jdbi, new Usage.Limits(10_000, 1_000, 10_000_000_000L));
     public final Buckets buckets = new Buckets(jdbi, access, events, usage, ids);
-    public final Blobs blobs = new Blobs(jdbi, access, schemas, events, usage, ids, JSON);
+    public final Blobs blobs = new Blobs(jdbi, access, schemas, events, usage, ids, JSON, metrics);
     /** Files of at most 4 MiB, two uploads at once, kept in PostgreSQL. */
     public final Attachments attachments = new Attachments(jdbi, access, events, ids,
-            new Attachments.Settings(4L << 20, 2), usage, null, null, new SimpleMeterRegistry());
+            new Attachments.Settings(4L << 20, 2), usage, null, null, metrics);
     public final Shares shares = new Shares(jdbi, access, events);
     public final Links links = new Links(jdbi, access, ids, Clock.systemUTC());
 

@@ -21,6 +21,11 @@ public final class QuotaExceededException extends ProblemException {
         this.max = max;
     }
 
+    /** What is limited: {@code blobs}, {@code buckets} or {@code bytes}. */
+    public String limit() {
+        return limit;
+    }
+
     @Override
     public Map<String, Object> members() {
         var members = new LinkedHashMap<String, Object>();

@@ -14,6 +14,11 @@ public final class TooManyRequestsException extends ProblemException {
         this.retryAfterSeconds = retryAfterSeconds;
     }
 
+    /** The name of the spent limit. */
+    public String policy() {
+        return policy;
+    }
+
     public long retryAfterSeconds() {
         return retryAfterSeconds;
     }

@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson3;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import jakarta.servlet.Servlet;
 import java.util.List;
@@ -29,8 +30,8 @@ public final class HttpServer {
      *                 WebSocket endpoint): no authentication or request id applies to them
      */
     public static Javalin create(Settings settings, JsonMapper json, Authentication authentication, RequestLimits limits,
-                                 List<Consumer<RoutesConfig>> features, Map<String, Servlet> servlets) {
-        var problems = new Problems(json);
+                                 List<Consumer<RoutesConfig>> features, Map<String, Servlet> servlets, MeterRegistry metrics) {
+        var problems = new Problems(json, metrics);
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.concurrency.useVirtualThreads = true;
@@ -40,6 +41,7 @@ public final class HttpServer {
             config.http.maxRequestSize = settings.maxBodyBytes() + 1;
             config.http.prefer405over404 = true;
             config.jsonMapper(new JavalinJackson3(json, true));
+            config.requestLogger.http(new RequestLog(metrics));
             config.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblems()));
             config.jetty.modifyServletContextHandler(context ->
                     servlets.forEach((path, servlet) -> context.addServlet(new ServletHolder(servlet), path)));

@@ -8,7 +8,9 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import studio.reyna.core.problem.FieldError;
+import io.micrometer.core.instrument.MeterRegistry;
 import studio.reyna.core.problem.ProblemException;
+import studio.reyna.core.problem.QuotaExceededException;
 import studio.reyna.core.problem.TooManyRequestsException;
 import studio.reyna.core.problem.RangeNotSatisfiableException;
 import studio.reyna.core.problem.UnavailableException;
@@ -22,14 +24,19 @@ public final class Problems {
     private static final Logger log = LoggerFactory.getLogger(Problems.class);
 
     private final ObjectMapper json;
+    private final MeterRegistry metrics;
 
-    public Problems(ObjectMapper json) {
+    public Problems(ObjectMapper json, MeterRegistry metrics) {
         this.json = json;
+        this.metrics = metrics;
     }
 
     public void expected(ProblemException problem, Context ctx) {
         if (problem instanceof TooManyRequestsException limited) {
+            metrics.counter("reyna.ratelimit.rejections", "limit", limited.policy()).increment();
             ctx.header("Retry-After", Long.toString(limited.retryAfterSeconds()));
+        } else if (problem instanceof QuotaExceededException quota) {
+            metrics.counter("reyna.quota.rejections", "quota", quota.limit()).increment();
         } else if (problem instanceof UnavailableException unavailable) {
             ctx.header("Retry-After", Integer.toString(unavailable.retryAfterSeconds()));
         } else if (problem instanceof RangeNotSatisfiableException range) {

@@ -70,7 +70,7 @@ public final class RealtimeEndpoint implements Socket.Events, AutoCloseable {
         this.tokens = tokens;
         this.buckets = buckets;
         this.json = json;
-        this.problems = new Problems(json);
+        this.problems = new Problems(json, metrics);
         this.settings = settings;
         Gauge.builder("reyna.websocket.connections", sockets, Set::size)
                 .description("WebSockets open on this node").register(metrics);

@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementContext;
 import studio.reyna.core.Ids;
@@ -43,8 +46,16 @@ public final class Blobs {
     private final Usage usage;
     private final Ids ids;
     private final ObjectMapper json;
+    private final Timer creation;
+    private final Counter validationFailures;
 
-    public Blobs(Jdbi jdbi, AccessPolicy access, Schemas schemas, EventLog events, Usage usage, Ids ids, ObjectMapper json) {
+    public Blobs(Jdbi jdbi, AccessPolicy access, Schemas schemas, EventLog events, Usage usage, Ids ids, ObjectMapper json,
+                 MeterRegistry metrics) {
+        this.creation = Timer.builder("reyna.blob.creation").publishPercentileHistogram()
+                .description("time to create a blob: validation, access check, quota and the write with its event")
+                .register(metrics);
+        this.validationFailures = Counter.builder("reyna.schema.validation.failures")
+                .description("blob writes refused because their data does not match the schema").register(metrics);
         this.jdbi = jdbi;
         this.access = access;
         this.usage = usage;
@@ -56,6 +67,13 @@ public final class Blobs {
 
     /** Creates a blob in a bucket the caller may write to; it belongs to the bucket's owner. */
     public Blob create(UUID callerId, UUID bucketId, NewBlob request) {
+        long started = System.nanoTime();
+        var created = createTimed(callerId, bucketId, request);
+        creation.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+        return created;
+    }
+
+    private Blob createTimed(UUID callerId, UUID bucketId, NewBlob request) {
         if (request.schemaId() == null || request.schemaId().isBlank()) {
             throw ValidationException.of("/schemaId", "schemaId is required");
         }
@@ -288,7 +306,7 @@ public final class Blobs {
         return schemas.compiled(schemaId, chosen);
     }
 
-    private static JsonNode checkedData(ValidatedSchema schema, JsonNode data) {
+    private JsonNode checkedData(ValidatedSchema schema, JsonNode data) {
         if (data == null || data.isMissingNode()) {
             throw ValidationException.of("/data", "data is required");
         }
@@ -296,6 +314,7 @@ public final class Blobs {
                 .map(v -> new FieldError("/data" + v.pointer(), v.message()))
                 .toList();
         if (!violations.isEmpty()) {
+            validationFailures.increment();
             throw new ValidationException("data does not match schema '" + schema.version().schemaId() + "' version "
                     + schema.version().version(), violations);
         }

@@ -216,7 +216,7 @@ class SharingTest {
         var otherAccess = new AccessPolicy(java.time.Duration.ofMinutes(5), 1000);
         var otherBuckets = new studio.reyna.state.bucket.Buckets(state.jdbi, otherAccess, state.events, state.usage, state.ids);
         var otherBlobs = new studio.reyna.state.blob.Blobs(state.jdbi, otherAccess, state.schemas, state.events, state.usage, state.ids,
-                StateFixture.JSON);
+                StateFixture.JSON, state.metrics);
         assertThat(otherBuckets.get(Principal.user(reader), inside).name()).isEqualTo("Inside");
 
         long before = now();
