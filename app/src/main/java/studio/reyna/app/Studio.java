@@ -37,6 +37,7 @@ import studio.reyna.gateway.http.RequestBodies;
 import studio.reyna.gateway.limit.RateLimit;
 import studio.reyna.gateway.limit.RequestLimits;
 import studio.reyna.gateway.limit.TokenBuckets;
+import studio.reyna.gateway.http.ErrorReports;
 import studio.reyna.gateway.metrics.InstallationMetrics;
 import studio.reyna.gateway.metrics.MetricsRoutes;
 import studio.reyna.gateway.openapi.OpenApiRoutes;
@@ -144,6 +145,10 @@ final class Studio implements AutoCloseable {
             var access = new AccessPolicy(Duration.ofMinutes(5), 100_000);
             var quotas = config.quotas();
             var usage = new Usage(jdbi, new Usage.Limits(quotas.blobs(), quotas.buckets(), quotas.bytes()));
+            if (config.operations().sentryDsn() != null) {
+                opened.push(ErrorReports.start(config.operations().sentryDsn(), "reyna-studio@" + version()));
+                log.info("unexpected errors are reported to Sentry");
+            }
             var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             connected.database().measurePoolWith(metrics);
             InstallationMetrics.register(metrics, jdbi, connected.embedded() == null ? null : config.dataDir(), clock);
@@ -244,6 +249,12 @@ final class Studio implements AutoCloseable {
             closeAll(opened);
             throw e;
         }
+    }
+
+    /** This build's version, from the jar's manifest ("dev" when run from classes). */
+    static String version() {
+        String version = Studio.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
     }
 
     /** Where people reach the studio: REYNA_PUBLIC_URL, else this machine's address; ends with a slash. */

@@ -62,6 +62,7 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
             new Setting("REYNA_PROCESSOR_RETRY_MS", "200", "pause before a processor's second attempt; doubled for each further one"),
             new Setting("REYNA_METRICS_TOKEN", "(none: /metrics is open)", "a bearer token Prometheus must send to read /metrics"),
             new Setting("REYNA_LOG_FORMAT", "json", "json: one JSON object per log line; text: lines for people"),
+            new Setting("REYNA_SENTRY_DSN", "(none)", "send unexpected errors to Sentry at this DSN"),
             new Setting("REYNA_JAVA_OPTS", "(none)", "JVM flags; read by bin/reyna, not by the studio"));
 
     /** Largest attachment S3 itself stores (5 TiB), and so the largest limit that can be set. */
@@ -75,7 +76,7 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
     }
 
     /** What operators set for watching the studio. */
-    record Operations(String metricsToken, String logFormat) {
+    record Operations(String metricsToken, String logFormat, String sentryDsn) {
     }
 
     record Http(String host, int port, long maxBodyBytes, String publicUrl) {
@@ -187,7 +188,11 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
         if (metricsToken != null && metricsToken.length() < 16) {
             throw new Environment.ConfigException("REYNA_METRICS_TOKEN must be at least 16 characters");
         }
-        var operations = new Operations(metricsToken, logFormat);
+        String sentryDsn = env.text("REYNA_SENTRY_DSN").orElse(null);
+        if (sentryDsn != null && !sentryDsn.matches("^https?://[^@/\\s]+@[^/\\s]+/[^\\s]+$")) {
+            throw new Environment.ConfigException("REYNA_SENTRY_DSN must look like https://key@host/project (as Sentry shows it)");
+        }
+        var operations = new Operations(metricsToken, logFormat, sentryDsn);
         String roleList = rolesOption != null ? rolesOption : env.text("REYNA_ROLES").orElse("api,processors,relay");
         var roles = new java.util.TreeSet<String>();
         for (String role : roleList.split(",")) {

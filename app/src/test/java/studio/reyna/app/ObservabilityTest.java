@@ -38,6 +38,11 @@ class ObservabilityTest {
     private static final Path WORK = Path.of("target/observability").toAbsolutePath();
 
     private static StudioProcess studio;
+    private static String database;
+    private static String token;
+    /** Stands in for Sentry: keeps every envelope the studio sends, unzipped. */
+    private static com.sun.net.httpserver.HttpServer sentry;
+    private static final java.util.concurrent.BlockingQueue<String> envelopes = new java.util.concurrent.LinkedBlockingQueue<>();
     private static Api api;
     /** Every secret the scenario used: none may appear in the log. */
     private static final List<String> secrets = new ArrayList<>(List.of(PASSWORD, METRICS_TOKEN));
@@ -46,9 +51,22 @@ class ObservabilityTest {
 
     @BeforeAll
     static void runAScenario() throws Exception {
+        sentry = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        sentry.createContext("/", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            if ("gzip".equals(exchange.getRequestHeaders().getFirst("Content-Encoding"))) {
+                body = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body)).readAllBytes();
+            }
+            envelopes.add(exchange.getRequestURI().getPath() + "\n" + new String(body, StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        sentry.start();
+        database = TestDatabase.createEmpty();
         studio = StudioProcess.start(WORK, List.of("-Xmx256m"),
-                Map.of("REYNA_DB_URL", TestDatabase.createEmpty(), "REYNA_DB_POOL_SIZE", "4", "REYNA_METRICS_TOKEN", METRICS_TOKEN,
-                        "REYNA_RATE_BLOB_CREATES_PER_MINUTE", "3"));
+                Map.of("REYNA_DB_URL", database, "REYNA_DB_POOL_SIZE", "4", "REYNA_METRICS_TOKEN", METRICS_TOKEN,
+                        "REYNA_RATE_BLOB_CREATES_PER_MINUTE", "3",
+                        "REYNA_SENTRY_DSN", "http://publickey@127.0.0.1:" + sentry.getAddress().getPort() + "/42"));
         api = new Api(studio.port);
         String email = "observer-" + System.nanoTime() + "@example.org";
         var session = expect(api.post("/api/v1/auth/register", null, Map.of("email", email, "password", PASSWORD)), 201);
@@ -58,7 +76,7 @@ class ObservabilityTest {
         var signedIn = expect(api.post("/api/v1/auth/login", null, Map.of("email", email, "password", PASSWORD)), 200);
         secrets.add(signedIn.get("refreshToken").asString());
         var refreshed = expect(api.post("/api/v1/auth/refresh", null, Map.of("refreshToken", signedIn.get("refreshToken").asString())), 200);
-        String token = refreshed.get("accessToken").asString();
+        token = refreshed.get("accessToken").asString();
         secrets.add(token);
         secrets.add(refreshed.get("refreshToken").asString());
 
@@ -79,6 +97,9 @@ class ObservabilityTest {
     static void stop() throws Exception {
         if (studio != null) {
             studio.close();
+        }
+        if (sentry != null) {
+            sentry.stop(0);
         }
     }
 
@@ -209,6 +230,34 @@ class ObservabilityTest {
             prometheus.destroy();
             if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
                 prometheus.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    @Test
+    void an_unexpected_error_goes_to_sentry_with_its_request_id_and_route_and_nothing_of_the_request() throws Exception {
+        // An operator's mistake the studio cannot mend: a table it reads is gone.
+        try (var connection = java.sql.DriverManager.getConnection(database); var statement = connection.createStatement()) {
+            statement.execute("alter table processor_dead_letters rename to processor_dead_letters_moved");
+        }
+        try {
+            var failed = api.call("GET", "/api/v1/processors/markdown/dead-letters?secret=" + secrets.get(3), token, null, null,
+                    Map.of("X-Request-Id", REQUEST_ID + "-error"));
+            assertThat(failed.status()).isEqualTo(500);
+            assertThat(failed.json().get("detail").asString()).contains(REQUEST_ID + "-error");
+
+            String envelope = envelopes.poll(30, TimeUnit.SECONDS);
+            assertThat(envelope).as("an envelope reached the Sentry stand-in").isNotNull();
+            assertThat(envelope).startsWith("/api/42/envelope/").contains("\"request_id\":\"" + REQUEST_ID + "-error\"")
+                    .contains("\"route\":\"/api/v1/processors/{name}/dead-letters\"").contains("processor_dead_letters");
+            for (String secret : secrets) {
+                assertThat(envelope).doesNotContain(secret);
+            }
+            assertThat(Files.readString(studio.log)).contains("failed (request id " + REQUEST_ID + "-error)")
+                    .doesNotContain("dead-letters?secret");
+        } finally {
+            try (var connection = java.sql.DriverManager.getConnection(database); var statement = connection.createStatement()) {
+                statement.execute("alter table processor_dead_letters_moved rename to processor_dead_letters");
             }
         }
     }

@@ -101,7 +101,11 @@ class StudioConfigTest {
         assertThat(defaults.logFormat()).isEqualTo("json");
         assertThat(defaults.metricsToken()).isNull();
         assertThat(StudioConfig.read(Map.of("REYNA_LOG_FORMAT", "text", "REYNA_METRICS_TOKEN", "0123456789abcdef"), null, null)
-                .operations()).isEqualTo(new StudioConfig.Operations("0123456789abcdef", "text"));
+                .operations()).isEqualTo(new StudioConfig.Operations("0123456789abcdef", "text", null));
+        assertThat(StudioConfig.read(Map.of("REYNA_SENTRY_DSN", "https://abc@sentry.example.org/42"), null, null)
+                .operations().sentryDsn()).isEqualTo("https://abc@sentry.example.org/42");
+        assertThatThrownBy(() -> StudioConfig.read(Map.of("REYNA_SENTRY_DSN", "sentry.example.org"), null, null))
+                .hasMessageContaining("REYNA_SENTRY_DSN");
         assertThatThrownBy(() -> StudioConfig.read(Map.of("REYNA_LOG_FORMAT", "xml"), null, null))
                 .hasMessageContaining("REYNA_LOG_FORMAT must be json or text");
         assertThatThrownBy(() -> StudioConfig.read(Map.of("REYNA_METRICS_TOKEN", "short"), null, null))

@@ -65,20 +65,21 @@ public final class Problems {
      */
     public void unexpected(Exception e, Context ctx) {
         if (SqlErrors.isForeignKeyViolation(e)) {
-            log.info("request {} {} lost a race with a concurrent change (request id {})", ctx.method(), ctx.path(),
+            log.info("request {} {} lost a race with a concurrent change (request id {})", ctx.method(), RequestLog.route(ctx),
                     RequestIds.of(ctx));
             write(ctx, 409, "conflict", "Conflict", "something this request refers to was changed or deleted "
                     + "at the same time; reload and try again", List.of());
             return;
         }
         if (SqlErrors.isTransient(e)) {
-            log.warn("request {} {} met a transient database failure (request id {}): {}", ctx.method(), ctx.path(),
+            log.warn("request {} {} met a transient database failure (request id {}): {}", ctx.method(), RequestLog.route(ctx),
                     RequestIds.of(ctx), e.getMessage());
             ctx.header("Retry-After", "1");
             write(ctx, 503, "unavailable", "Service unavailable", "the database is busy; try again in a moment", List.of());
             return;
         }
-        log.error("request {} {} failed (request id {})", ctx.method(), ctx.path(), RequestIds.of(ctx), e);
+        log.error("request {} {} failed (request id {})", ctx.method(), RequestLog.route(ctx), RequestIds.of(ctx), e);
+        ErrorReports.report(e, ctx);
         write(ctx, 500, "internal-error", "Internal server error",
                 "the server failed to handle this request; quote request id " + RequestIds.of(ctx) + " when reporting it",
                 List.of());
@@ -87,6 +88,7 @@ public final class Problems {
     /** Writes a 500 problem for an {@link Error} that escaped every handler. */
     public void fatal(HttpServletResponse response, Error error) {
         log.error("request failed with a fatal error", error);
+        ErrorReports.report(error, null);
         write(response, null, 500, "internal-error", "Internal server error", "the server failed to handle this request");
     }
 

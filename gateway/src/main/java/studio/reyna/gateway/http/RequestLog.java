@@ -51,7 +51,8 @@ public final class RequestLog implements RequestLogger {
                 .log("{} {} {}", ctx.method().name(), route, status);
     }
 
-    private static String route(Context ctx) {
+    /** The matched route template, or {@link #UNMATCHED}: what logs and reports name instead of the path. */
+    static String route(Context ctx) {
         var endpoint = ctx.endpoints().matchedHttpEndpoint();
         if (endpoint == null || !endpoint.method.isHttpMethod()) {
             return UNMATCHED;
