@@ -221,7 +221,7 @@ final class Studio implements AutoCloseable {
             // Link URLs name the port, known only once the server listens.
             var listening = new java.util.concurrent.atomic.AtomicReference<Javalin>();
             var operations = List.<java.util.function.Consumer<io.javalin.config.RoutesConfig>>of(
-                    new HealthRoutes(connected.database(), connected.schemaVersion(), runtime::health)::routes,
+                    new HealthRoutes(connected.database(), connected.schemaVersion(), runtime::health, services(config, bus, tokenBuckets))::routes,
                     new OpenApiRoutes()::routes,
                     new MetricsRoutes(metrics::scrape, config.operations().metricsToken())::routes);
             var api = List.<java.util.function.Consumer<io.javalin.config.RoutesConfig>>of(
@@ -249,6 +249,16 @@ final class Studio implements AutoCloseable {
             closeAll(opened);
             throw e;
         }
+    }
+
+    /** What /health/ready reports besides the database: the bus, and Redis when rate limits are shared through it. */
+    private static Map<String, java.util.function.Supplier<Boolean>> services(StudioConfig config, EventBus bus, TokenBuckets buckets) {
+        var services = new java.util.LinkedHashMap<String, java.util.function.Supplier<Boolean>>();
+        services.put(config.events().natsUrl() == null ? "bus" : "nats", bus::isConnected);
+        if (config.rateLimits().redisUrl() != null) {
+            services.put("redis", buckets::isShared);
+        }
+        return services;
     }
 
     /** This build's version, from the jar's manifest ("dev" when run from classes). */

@@ -177,9 +177,13 @@ class LimitsTest {
             }
             assertThat(api.get("/api/v1/me", token).status()).as("the node still limits on its own").isEqualTo(429);
             assertThat(nodes.get(0).sharedRateLimits()).isFalse();
+            var health = api.get("/health/ready", null);
+            assertThat(health.status()).as("ready: it serves without Redis").isEqualTo(200);
+            assertThat(health.json().at("/checks/redis/status").asString()).isEqualTo("down");
 
             redis.start();
             awaitShared(0);
+            assertThat(api.get("/health/ready", null).json().at("/checks/redis/status").asString()).isEqualTo("up");
         }
     }
 

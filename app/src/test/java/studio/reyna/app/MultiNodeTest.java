@@ -159,11 +159,15 @@ class MultiNodeTest {
                 String before = write(apiA, owner, "before");
                 assertThat(receive(socket, 1)).containsExactly(before);
 
+                assertThat(apiA.get("/health/ready", null).json().at("/checks/nats/status").asString()).isEqualTo("up");
                 nats.stop();
                 var written = new ArrayList<String>();
                 for (int i = 0; i < 5; i++) {
                     written.add(write(apiA, owner, "while down " + i));
                 }
+                var health = apiA.get("/health/ready", null);
+                assertThat(health.status()).as("ready: writes go on without NATS").isEqualTo(200);
+                assertThat(health.json().at("/checks/nats/status").asString()).isEqualTo("down");
                 nats.start();
                 assertThat(receive(socket, 5)).isEqualTo(written);
                 assertThat(socket.next(Duration.ofSeconds(1))).as("nothing twice").isNull();

@@ -16,6 +16,11 @@ import studio.reyna.core.event.Event;
  */
 public interface EventBus extends AutoCloseable {
 
+    /** True while the bus can take events now (the in-process bus always can). */
+    default boolean isConnected() {
+        return true;
+    }
+
     /**
      * Publishes one committed event (its {@code cursor} set). Publishing the same event id again is
      * harmless: subscribers receive it once. Throws {@link BusUnavailableException} when the bus

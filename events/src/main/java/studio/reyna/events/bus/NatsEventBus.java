@@ -361,6 +361,11 @@ public final class NatsEventBus implements EventBus {
         return subjectPrefix.isEmpty() ? subjectOrPattern : subjectPrefix + "." + subjectOrPattern;
     }
 
+    @Override
+    public boolean isConnected() {
+        return connection.getStatus() == Connection.Status.CONNECTED;
+    }
+
     private static void closeConnection(Connection connection) {
         try {
             connection.close();

@@ -20,8 +20,16 @@ public final class HealthRoutes {
     private final Database database;
     private final String expectedSchemaVersion;
     private final Supplier<List<?>> processors;
+    private final Map<String, Supplier<Boolean>> services;
 
-    public HealthRoutes(Database database, String expectedSchemaVersion, Supplier<List<?>> processors) {
+    /**
+     * @param services the services besides the database, by name, each saying whether it answers now
+     *                 (the bus, Redis when configured): reported, but no reason to be unready, since
+     *                 the studio keeps serving without them (events wait in the log, limits count per node)
+     */
+    public HealthRoutes(Database database, String expectedSchemaVersion, Supplier<List<?>> processors,
+                        Map<String, Supplier<Boolean>> services) {
+        this.services = services;
         this.database = database;
         this.expectedSchemaVersion = expectedSchemaVersion;
         this.processors = processors;
@@ -45,6 +53,7 @@ public final class HealthRoutes {
         } else {
             checks.put("migrations", Map.of("status", "unknown"));
         }
+        services.forEach((name, up) -> checks.put(name, Map.of("status", up.get() ? "up" : "down")));
         checks.put("processors", Map.of("status", "up", "details", processors.get()));
         boolean ready = reachable && migrated;
         ctx.status(ready ? 200 : 503).json(Map.of("status", ready ? "up" : "down", "checks", checks));
