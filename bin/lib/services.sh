@@ -146,6 +146,26 @@ ensure_nats() {
 # Playwright, which must never download a browser of its own.
 REYNA_CHROMIUM=/usr/bin/chromium
 
+# delete_nats_stream URL STREAM deletes a JetStream stream (best effort; fails if it could not),
+# through the NATS text protocol: no CLI needed.
+delete_nats_stream() {
+  local hostport=${1#nats://}
+  hostport=${hostport%%/*} hostport=${hostport##*@}
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  timeout 5 bash -c '
+    exec 3<>"/dev/tcp/$1/$2" || exit 1
+    read -r -t 2 _ <&3
+    printf "CONNECT {\"verbose\":false}\r\nSUB _INBOX.reyna-delete 1\r\nPUB \$JS.API.STREAM.DELETE.%s _INBOX.reyna-delete 0\r\n\r\n" "$3" >&3
+    while read -r -t 3 line <&3; do [[ $line == MSG* ]] && exit 0; done
+    exit 1' _ "${hostport%:*}" "${hostport##*:}" "$2" >/dev/null 2>&1
+}
+
+# ensure_nginx installs nginx (Debian's package) for bin/cluster, which runs it with a
+# configuration of its own; the package's own service is not started here.
+ensure_nginx() {
+  command -v nginx >/dev/null || _apt_install --no-install-recommends nginx
+}
+
 # ensure_prometheus installs Prometheus and promtool (Debian's package), which the observability
 # test runs against a studio; nothing is started here.
 ensure_prometheus() {
