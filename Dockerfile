@@ -39,8 +39,8 @@ EXPOSE 8080
 # needs nothing installed.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${REYNA_PORT} && printf 'GET /health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
-# SIGTERM stops the server, closes sockets with 1001 (clients reconnect elsewhere and resume) and
-# stops the relay and processors (their work is taken over from the saved cursor or queue).
+# SIGTERM closes sockets with 1001 (clients reconnect elsewhere and resume), refuses new
+# connections, lets requests in flight finish (20 s at most), then stops the relay and processors.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["java", "-jar", "/app/reyna.jar"]
 CMD ["serve"]

@@ -317,8 +317,16 @@ final class Studio implements AutoCloseable {
         return tokenBuckets.isShared();
     }
 
+    /**
+     * Stops in the order that loses least: sockets are told first (1001: reconnect, to another node,
+     * and resume); then the server stops accepting and lets requests in flight finish (at most
+     * {@link HttpServer#STOP_TIMEOUT}); then the relay, processors, bus and database close.
+     */
     @Override
     public void close() {
+        if (opened.remove(hub)) {
+            hub.close();
+        }
         http.stop();
         closeAll(opened);
     }

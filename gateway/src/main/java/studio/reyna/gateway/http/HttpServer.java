@@ -6,6 +6,7 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson3;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import jakarta.servlet.Servlet;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,9 @@ import tools.jackson.databind.json.JsonMapper;
 public final class HttpServer {
     private HttpServer() {
     }
+
+    /** How long a stopping server waits for requests in flight before it closes their connections. */
+    public static final java.time.Duration STOP_TIMEOUT = java.time.Duration.ofSeconds(20);
 
     /** Where and how the server listens. */
     public record Settings(String host, int port, long maxBodyBytes) {
@@ -42,9 +46,15 @@ public final class HttpServer {
             config.http.prefer405over404 = true;
             config.jsonMapper(new JavalinJackson3(json, true));
             config.requestLogger.http(new RequestLog(metrics));
-            config.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblems()));
-            config.jetty.modifyServletContextHandler(context ->
-                    servlets.forEach((path, servlet) -> context.addServlet(new ServletHolder(servlet), path)));
+            config.jetty.modifyServer(server -> {
+                server.setErrorHandler(new JettyProblems());
+                // Stopping closes the listening socket at once and lets requests in flight finish.
+                server.setStopTimeout(STOP_TIMEOUT.toMillis());
+            });
+            config.jetty.modifyServletContextHandler(context -> {
+                servlets.forEach((path, servlet) -> context.addServlet(new ServletHolder(servlet), path));
+                context.insertHandler(new GracefulHandler());
+            });
             // An Error (say a StackOverflowError deep in a library) still answers as a problem, not a dropped connection.
             config.router.javaLangErrorHandler((response, error) -> problems.fatal(response, error));
             WebUi.serve(config);
