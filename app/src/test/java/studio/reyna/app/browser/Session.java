@@ -44,8 +44,10 @@ public final class Session implements AutoCloseable {
                 // Screenshots and dates the same on every machine.
                 .setLocale("en-US")
                 .setTimezoneId("UTC"));
-        // A test waiting for something that never comes fails after 10 s rather than Playwright's 30.
+        // A test waiting for something that never comes fails after 10 s rather than Playwright's 30;
+        // assertions wait as long (their own default, 5 s, was exceeded once on a loaded machine).
         context.setDefaultTimeout(10_000);
+        com.microsoft.playwright.assertions.PlaywrightAssertions.setDefaultAssertionTimeout(10_000);
         context.onRequest(request -> requests.add(request.url()));
         context.onConsoleMessage(message -> {
             if (message.type().equals("error")) {
