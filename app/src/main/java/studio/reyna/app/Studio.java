@@ -151,7 +151,7 @@ final class Studio implements AutoCloseable {
             }
             var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             connected.database().measurePoolWith(metrics);
-            InstallationMetrics.register(metrics, jdbi, connected.embedded() == null ? null : config.dataDir(), clock);
+            opened.push(InstallationMetrics.register(metrics, jdbi, connected.embedded() == null ? null : config.dataDir()));
             var files = config.attachments();
             S3Objects s3 = null;
             AttachmentSweeper sweeper = null;

@@ -27,6 +27,8 @@ public final class Database implements AutoCloseable {
         // Fail fast at start with the real cause (wrong host, password) instead of a later timeout.
         config.setInitializationFailTimeout(10_000);
         config.setConnectionTimeout(10_000);
+        // PostgreSQL's error details quote row values ("Key (email)=(…)"): they must not reach logs or error reports.
+        config.addDataSourceProperty("logServerErrorDetail", "false");
         return new Database(new HikariDataSource(config));
     }
 
