@@ -186,10 +186,13 @@ public final class EventLog {
     /**
      * Gives every committed event without a position the next positions, in the order they were
      * written; returns how many. Only the relay leader calls this, so positions never collide.
+     * Numbering goes on after the published position even when retention has emptied the log, or
+     * new events would get positions the relay had already passed.
      */
     public int assignPositions(int batch) {
         return jdbi.inTransaction(h -> h.createUpdate("""
-                        with base as (select coalesce(max(position), 0) as last from events),
+                        with base as (select greatest(coalesce(max(position), 0),
+                                                      (select published_position from relay_state)) as last from events),
                              ready as (select write_seq, row_number() over (order by write_seq) as n
                                        from events where position is null order by write_seq limit :batch)
                         update events e set position = base.last + ready.n

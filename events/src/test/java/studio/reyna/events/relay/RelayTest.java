@@ -150,6 +150,23 @@ class RelayTest {
     }
 
     @Test
+    void numbering_goes_on_after_the_published_position_when_retention_emptied_the_log() {
+        var relay = relay();
+        UUID owner = UUID.randomUUID();
+        write(owner);
+        write(owner);
+        await().atMost(Duration.ofSeconds(10)).until(() -> relay.publishedPosition() == 2);
+        // A quiet installation: every event is older than the retention and forgotten.
+        jdbi.useHandle(h -> h.execute("update events set created_at = now() - interval '8 days'"));
+        assertThat(log.forgetOlderThan(Duration.ofDays(7), 100)).isEqualTo(2);
+
+        write(owner);
+        await().atMost(Duration.ofSeconds(10)).until(() -> bus.ids().size() == 3);
+        assertThat(bus.cursors()).containsExactly(1L, 2L, 3L);
+        assertThat(relay.publishedPosition()).isEqualTo(3);
+    }
+
+    @Test
     void skips_an_event_the_bus_can_never_take_and_publishes_the_ones_after_it() {
         relay();
         UUID owner = UUID.randomUUID();
