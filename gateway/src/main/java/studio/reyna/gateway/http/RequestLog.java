@@ -2,6 +2,7 @@ package studio.reyna.gateway.http;
 
 import io.javalin.http.Context;
 import io.javalin.http.RequestLogger;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.UUID;
@@ -24,20 +25,20 @@ public final class RequestLog implements RequestLogger {
      */
     static final String UNMATCHED = "unmatched";
 
-    private final MeterRegistry metrics;
+    /** Built once: each request only looks up (or adds) the timer of its method, route and status. */
+    private final Meter.MeterProvider<Timer> requests;
 
     public RequestLog(MeterRegistry metrics) {
-        this.metrics = metrics;
+        this.requests = Timer.builder("reyna.http.requests")
+                .description("HTTP requests by method, matched route and status")
+                .withRegistry(metrics);
     }
 
     @Override
     public void handle(Context ctx, Float milliseconds) {
         String route = route(ctx);
         int status = ctx.statusCode();
-        Timer.builder("reyna.http.requests")
-                .description("HTTP requests by method, matched route and status")
-                .tags("method", ctx.method().name(), "route", route, "status", Integer.toString(status))
-                .register(metrics)
+        requests.withTags("method", ctx.method().name(), "route", route, "status", Integer.toString(status))
                 .record((long) (milliseconds * 1_000_000), TimeUnit.NANOSECONDS);
         UUID user = Caller.find(ctx);
         var line = log.atInfo().addKeyValue("requestId", RequestIds.of(ctx));

@@ -71,7 +71,7 @@ public final class InstallationMetrics implements AutoCloseable {
 
     private void gauge(MeterRegistry metrics, String name, String unit, String description, ToDoubleFunction<Figures> figure) {
         var gauge = Gauge.builder(name, this, self -> figure.applyAsDouble(self.figures)).description(description)
-                .strongReference(true); // nothing else holds this object: a weak reference would read NaN after a GC
+                .strongReference(true); // the gauges must not read NaN should nothing else keep this object
         (unit == null ? gauge : gauge.baseUnit(unit)).register(metrics);
     }
 
