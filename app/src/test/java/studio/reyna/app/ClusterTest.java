@@ -3,7 +3,6 @@ package studio.reyna.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +11,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -149,16 +147,12 @@ class ClusterTest {
     private String cluster(String... arguments) throws Exception {
         var command = new ArrayList<>(List.of("bash", Path.of("../bin/cluster").toAbsolutePath().normalize().toString()));
         command.addAll(List.of(arguments));
-        var builder = new ProcessBuilder(command).redirectErrorStream(true);
+        var builder = new ProcessBuilder(command);
         builder.environment().keySet().removeIf(name -> name.startsWith("REYNA_"));
         builder.environment().putAll(Map.of("REYNA_CLUSTER_DIR", DIR.toString(), "REYNA_CLUSTER_PORT", Integer.toString(port),
                 "REYNA_CLUSTER_CLASSPATH", System.getProperty("java.class.path"),
                 // One writer as fast as it goes: far past the default blob-creation limit.
                 "REYNA_RATE_LIMITS", "off"));
-        var process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(3, TimeUnit.MINUTES)).isTrue();
-        assertThat(process.exitValue()).as(output).isZero();
-        return output;
+        return Processes.output(builder, Duration.ofMinutes(3));
     }
 }

@@ -232,10 +232,7 @@ class ObservabilityTest {
                 assertThat(answer.path("status").asString()).as(query).isEqualTo("success");
             }
         } finally {
-            prometheus.destroy();
-            if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
-                prometheus.destroyForcibly().waitFor();
-            }
+            Processes.stop(prometheus, Duration.ofSeconds(20));
         }
     }
 
@@ -303,10 +300,6 @@ class ObservabilityTest {
     }
 
     private static String run(List<String> command) throws Exception {
-        var process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as(output).isZero();
-        return output;
+        return Processes.output(new ProcessBuilder(command), Duration.ofSeconds(60));
     }
 }

@@ -90,10 +90,7 @@ final class S3ProxyServer implements AutoCloseable {
     /** Stops the process, as an outage of the store would. */
     void stop() throws InterruptedException {
         if (process != null && process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
+            Processes.stop(process, java.time.Duration.ofSeconds(20));
         }
     }
 

@@ -83,9 +83,6 @@ final class StudioProcess implements AutoCloseable {
     /** Stops the studio as an orchestrator would (SIGTERM), forcibly after 30 s. */
     @Override
     public void close() throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
-        }
+        Processes.stop(process, java.time.Duration.ofSeconds(30));
     }
 }
