@@ -12,11 +12,12 @@ import studio.reyna.state.usage.Usage;
 
 /**
  * The command line: {@code serve} runs the studio, {@code migrate} only updates the database,
- * {@code user quota} shows or sets one user's quotas.
+ * {@code user quota} shows or sets one user's quotas, {@code schema migrate} rewrites a schema's blobs
+ * at its latest version.
  */
 @Command(name = "reyna", mixinStandardHelpOptions = true, version = "ReYNa Studio 0.1.0",
         description = "Self-hostable, real-time, schema-driven content studio.",
-        subcommands = {Main.Serve.class, Main.Migrate.class, Main.User.class})
+        subcommands = {Main.Serve.class, Main.Migrate.class, Main.User.class, Main.Schema.class})
 public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -124,6 +125,53 @@ public final class Main {
                 out.printf("%-8s %15d %15d%n", "blobs", report.blobs().used(), report.blobs().max());
                 out.printf("%-8s %15d %15d%n", "buckets", report.buckets().used(), report.buckets().max());
                 out.printf("%-8s %15d %15d%n", "bytes", report.bytes().used(), report.bytes().max());
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "schema", description = "Administer schemas.", subcommands = Main.SchemaMigrate.class)
+    static final class Schema {
+    }
+
+    @Command(name = "migrate", description = "Rewrite every blob of a schema stored at an older version at its latest "
+            + "version, in batches, beside live traffic. Stopped, it goes on where it stopped when run again.")
+    static final class SchemaMigrate extends DataOptions implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(index = "0", description = "the schema's id")
+        String schemaId;
+
+        @Option(names = "--batch-size", description = "blobs per transaction (default: ${DEFAULT-VALUE})", defaultValue = "200")
+        int batchSize;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (batchSize < 1 || batchSize > 10_000) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--batch-size must be 1 to 10000");
+            }
+            var config = StudioConfig.read(System.getenv(), null, dataDir);
+            try (var connected = Studio.connect(config)) {
+                var migrations = Studio.blobMigrations(connected, config);
+                var err = spec.commandLine().getErr();
+                long total;
+                try {
+                    total = migrations.olderThanLatest(schemaId);
+                } catch (studio.reyna.core.problem.NotFoundException e) {
+                    err.println(e.getMessage());
+                    return 1;
+                }
+                var bar = new ProgressBar(err, "blobs", total, System.console() != null);
+                var outcome = migrations.migrate(schemaId, batchSize, bar::update);
+                bar.finish();
+                var out = spec.commandLine().getOut();
+                out.printf("schema '%s': %d blobs rewritten at version %d, %d left at their own version%n", schemaId,
+                        outcome.migrated(), outcome.latestVersion(), outcome.left());
+                if (outcome.left() > 0) {
+                    out.println("(a version on their way has no migration, or the migration does not fit them: see the log)");
+                }
                 out.flush();
             }
             return 0;

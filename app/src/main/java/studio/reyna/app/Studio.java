@@ -59,6 +59,8 @@ import studio.reyna.processor.runtime.ProcessingInputs;
 import studio.reyna.processor.runtime.ProcessorRuntime;
 import studio.reyna.gateway.processor.ProcessorRoutes;
 import studio.reyna.state.attachment.S3Objects;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import studio.reyna.state.blob.BlobMigrations;
 import studio.reyna.state.blob.Blobs;
 import studio.reyna.state.bucket.BucketTree;
 import studio.reyna.state.bucket.Buckets;
@@ -110,6 +112,23 @@ final class Studio implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * What {@code reyna schema migrate} works with: the blobs of a connected database, written as a
+     * serving studio writes them (events included, so the studios running on it follow), with no server.
+     */
+    static BlobMigrations blobMigrations(Connected connected, StudioConfig config) {
+        var jdbi = connected.database().jdbi();
+        var ids = new Ids(Clock.systemUTC());
+        var json = Json.newStoredMapper();
+        var events = new EventLog(jdbi, ids, Clock.systemUTC(), json);
+        var schemas = new Schemas(jdbi, events, ids, json);
+        var access = new AccessPolicy(Duration.ofMinutes(5), 10_000);
+        var quotas = config.quotas();
+        var usage = new Usage(jdbi, new Usage.Limits(quotas.blobs(), quotas.buckets(), quotas.bytes()));
+        var blobs = new Blobs(jdbi, access, schemas, events, usage, ids, json, new SimpleMeterRegistry());
+        return new BlobMigrations(jdbi, schemas, blobs, access, events, json);
     }
 
     record Connected(EmbeddedDatabase embedded, Database database, String schemaVersion) implements AutoCloseable {
@@ -228,7 +247,7 @@ final class Studio implements AutoCloseable {
                     new AuthRoutes(accounts, authBodies)::routes,
                     new UsageRoutes(usage)::routes,
                     new ProcessorRoutes(processors, processorSettings, new DeadLetters(jdbi), bodies)::routes,
-                    new SchemaRoutes(schemas, bodies)::routes,
+                    new SchemaRoutes(schemas, bodies, new BlobMigrations(jdbi, schemas, blobs, access, events, json))::routes,
                     new BucketRoutes(buckets, blobs, bodies)::routes,
                     new BlobRoutes(blobs, bodies)::routes,
                     new AttachmentRoutes(attachments)::routes,

@@ -24,7 +24,7 @@ public final class FixedSchema {
             throw new IllegalArgumentException("the schema " + name + " is not a usable JSON Schema: " + problems);
         }
         return new FixedSchema(new ValidatedSchema(new SchemaVersion(name, 1, document, null, java.time.Instant.EPOCH),
-                dialect.compile(document), document.toString().length()));
+                dialect.compile(document), document.toString().length(), null));
     }
 
     /** Violations of {@code data}, with JSON Pointers relative to it; empty when valid. */

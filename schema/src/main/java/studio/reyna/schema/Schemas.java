@@ -80,32 +80,86 @@ public final class Schemas {
         });
     }
 
-    /** Publishes version n+1 of a schema the caller owns. */
-    public SchemaVersion publish(UUID callerId, String schemaId, JsonNode document, JsonNode migration) {
+    /**
+     * What a new version must not break: given the version it follows, the new one compiled and the
+     * migration between them, the problems it would cause for documents already stored (empty: none).
+     */
+    public interface ExistingDocuments {
+        List<FieldError> problemsWith(Proposal proposal);
+    }
+
+    /**
+     * Version {@code next} of a schema, proposed by {@code publisherId} to follow version {@code from}
+     * with {@code migration} (or none).
+     */
+    public record Proposal(UUID publisherId, String schemaId, int from, ValidatedSchema next, Migration migration) {
+    }
+
+    /**
+     * Publishes version n+1 of a schema the caller owns, with a migration from version n or
+     * without one. A migration must carry every document {@code existing} knows of into a valid
+     * one, else nothing is published (422, with examples).
+     */
+    public SchemaVersion publish(UUID callerId, String schemaId, JsonNode document, JsonNode migration,
+                                 ExistingDocuments existing) {
         var problems = new ArrayList<>(documentProblems(document));
-        if (migration != null && !migration.isNull() && !migration.isArray()) {
-            problems.add(new FieldError("/migration", "migration must be an array of operations"));
-        } else if (migration != null && !migration.isEmpty()) {
-            // Versions are immutable: a migration stored now would be frozen before its format is.
-            problems.add(new FieldError("/migration", "migrations between versions are not supported yet; "
-                    + "publish the version without one (old blobs stay readable at their own version)"));
-        }
+        boolean migrates = migration != null && !migration.isNull();
+        var parsed = migrates ? Migration.parse(migration, problems) : null;
         if (!problems.isEmpty()) {
             throw new ValidationException("the version cannot be published", problems);
         }
+        var info = info(schemaId);
+        requireOwner(info, callerId);
+        var proposal = new Proposal(callerId, schemaId, info.latestVersion(),
+                new ValidatedSchema(new SchemaVersion(schemaId, info.latestVersion() + 1, document, migration, null),
+                        dialect.compile(document), 0, parsed), parsed);
+        // Checked before the transaction: it reads every stored document of the schema, which may take
+        // a while, and must not hold the schema's row lock (and so every other publish) meanwhile.
+        var refused = existing.problemsWith(proposal);
+        if (!refused.isEmpty()) {
+            throw new ValidationException("the migration would leave stored blobs invalid under version "
+                    + (info.latestVersion() + 1) + "; these are examples", refused);
+        }
         return jdbi.inTransaction(h -> {
             // The row lock serialises concurrent publishes of one schema: versions stay gap-free.
-            var info = h.createQuery("select * from schemas where id = :id for update")
+            var locked = h.createQuery("select * from schemas where id = :id for update")
                     .bind("id", schemaId).map(Schemas::info).findOne()
                     .orElseThrow(() -> notFound(schemaId));
-            if (!info.ownerId().equals(callerId)) {
-                throw new ForbiddenException("only the owner of schema '" + schemaId + "' can publish versions of it");
+            int next = locked.latestVersion() + 1;
+            if (next != proposal.next().version().version()) {
+                throw new ConflictException("version " + locked.latestVersion() + " of schema '" + schemaId
+                        + "' was published meanwhile; publish again to follow it");
             }
-            int next = info.latestVersion() + 1;
             h.createUpdate("update schemas set latest_version = :v, updated_at = now() where id = :id")
                     .bind("v", next).bind("id", schemaId).execute();
-            return insertVersion(h, callerId, schemaId, next, document, null);
+            return insertVersion(h, callerId, schemaId, next, document, migrates ? migration : null);
         });
+    }
+
+    private static void requireOwner(SchemaInfo info, UUID callerId) {
+        if (!info.ownerId().equals(callerId)) {
+            throw new ForbiddenException("only the owner of schema '" + info.id() + "' can publish versions of it");
+        }
+    }
+
+    /**
+     * {@code data}, stored at version {@code from}, as it reads at version {@code to} (not older)
+     * after each version's migration in turn; empty when a version on the way was published
+     * without a migration (such documents stay at their own version).
+     */
+    public Optional<JsonNode> upgrade(String schemaId, int from, int to, JsonNode data) throws Migration.Failure {
+        if (to < from) {
+            throw new IllegalArgumentException("a document is not migrated backwards: " + from + " → " + to);
+        }
+        JsonNode upgraded = data;
+        for (int version = from + 1; version <= to; version++) {
+            var step = compiled(schemaId, version).migration();
+            if (step == null) {
+                return Optional.empty();
+            }
+            upgraded = step.apply(upgraded);
+        }
+        return Optional.of(upgraded);
     }
 
     public SchemaInfo info(String schemaId) {
@@ -149,8 +203,17 @@ public final class Schemas {
                 .bind("id", schemaId).bind("version", version)
                 .map((rs, ctx) -> versionOf(rs)).findOne())
                 .orElseThrow(() -> new NotFoundException("schema '" + schemaId + "' has no version " + version));
+        Migration migration = null;
+        if (stored.migration() != null) {
+            // Stored migrations were checked when published; one that no longer parses is a bug, not input.
+            var problems = new ArrayList<FieldError>();
+            migration = Migration.parse(stored.migration(), problems);
+            if (!problems.isEmpty()) {
+                throw new IllegalStateException("stored migration of " + key + " does not parse: " + problems);
+            }
+        }
         var fresh = new ValidatedSchema(stored, dialect.compile(stored.document()),
-                json.writeValueAsBytes(stored.document()).length);
+                json.writeValueAsBytes(stored.document()).length, migration);
         compiled.put(key, fresh);
         return fresh;
     }

@@ -10,15 +10,22 @@ public final class ValidatedSchema {
     private final SchemaVersion version;
     private final Schema compiled;
     private final int documentBytes;
+    private final Migration migration;
 
-    ValidatedSchema(SchemaVersion version, Schema compiled, int documentBytes) {
+    ValidatedSchema(SchemaVersion version, Schema compiled, int documentBytes, Migration migration) {
         this.version = version;
+        this.migration = migration;
         this.compiled = compiled;
         this.documentBytes = documentBytes;
     }
 
     int documentBytes() {
         return documentBytes;
+    }
+
+    /** The migration from the version before, or null: documents of older versions then stay as they are. */
+    public Migration migration() {
+        return migration;
     }
 
     public SchemaVersion version() {

@@ -27,6 +27,9 @@ class SchemasTest {
     private final EventLog events = new EventLog(jdbi, ids, Clock.systemUTC(), JSON);
     private final Schemas schemas = new Schemas(jdbi, events, ids, JSON);
 
+    /** No stored documents to keep valid. */
+    private static final Schemas.ExistingDocuments NONE = proposal -> java.util.List.of();
+
     private UUID newUser() {
         UUID id = UUID.randomUUID();
         jdbi.useHandle(h -> h.execute("insert into users (id, email, display_name, password_hash) values (?, ?, 'T', 'x')",
@@ -47,7 +50,7 @@ class SchemasTest {
         UUID owner = newUser();
         String id = uniqueId("note");
         var v1 = schemas.create(owner, new NewSchema(id, "Note", null, json("{\"type\":\"object\"}")));
-        var v2 = schemas.publish(owner, id, json("{\"type\":\"object\",\"required\":[\"title\"]}"), null);
+        var v2 = schemas.publish(owner, id, json("{\"type\":\"object\",\"required\":[\"title\"]}"), null, NONE);
 
         assertThat(v1.version()).isEqualTo(1);
         assertThat(v2.version()).isEqualTo(2);
@@ -174,17 +177,56 @@ class SchemasTest {
     }
 
     @Test
-    void refuses_a_dialect_that_is_not_a_string_and_a_migration_it_cannot_apply_yet() {
+    void refuses_a_dialect_that_is_not_a_string_and_a_migration_that_is_not_an_array_of_operations() {
         UUID owner = newUser();
         assertThatThrownBy(() -> schemas.create(owner, new NewSchema(uniqueId("d"), "D", null, json("{\"$schema\":{}}"))))
                 .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
                         .extracting(FieldError::pointer).containsExactly("/schema/$schema"));
         String id = uniqueId("m");
         schemas.create(owner, new NewSchema(id, "M", null, json("{}")));
-        assertThatThrownBy(() -> schemas.publish(owner, id, json("{}"), json("[{\"op\":\"remove\",\"path\":\"/a\"}]")))
+        assertThatThrownBy(() -> schemas.publish(owner, id, json("{}"), json("[{\"op\":\"replace\",\"path\":\"/a\"}]"), NONE))
                 .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
-                        .extracting(FieldError::pointer).containsExactly("/migration"));
-        assertThat(schemas.publish(owner, id, json("{}"), json("[]")).migration()).isNull();
+                        .extracting(FieldError::pointer).containsExactly("/migration/0/op"));
+        assertThat(schemas.info(id).latestVersion()).isEqualTo(1);
+        assertThat(schemas.publish(owner, id, json("{}"), json("[]"), NONE).migration()).isEqualTo(json("[]"));
+    }
+
+    @Test
+    void a_version_whose_migration_stored_documents_refuse_is_not_published() {
+        UUID owner = newUser();
+        String id = uniqueId("r");
+        schemas.create(owner, new NewSchema(id, "R", null, json("{\"type\":\"object\"}")));
+        var seen = new java.util.ArrayList<Schemas.Proposal>();
+        Schemas.ExistingDocuments refusing = proposal -> {
+            seen.add(proposal);
+            return java.util.List.of(new FieldError("/migration", "a blob at version 1: /data/n: required"));
+        };
+        assertThatThrownBy(() -> schemas.publish(owner, id, json("{\"required\":[\"n\"]}"),
+                json("[{\"op\":\"move\",\"from\":\"/count\",\"path\":\"/n\"}]"), refusing))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::message).containsExactly("a blob at version 1: /data/n: required"));
+        assertThat(schemas.info(id).latestVersion()).isEqualTo(1);
+        assertThat(seen).singleElement().satisfies(p -> {
+            assertThat(p.from()).isEqualTo(1);
+            assertThat(p.next().version().version()).isEqualTo(2);
+            assertThat(p.next().violations(json("{}"))).isNotEmpty();
+        });
+    }
+
+    @Test
+    void documents_upgrade_through_each_versions_migration_and_stay_put_past_a_version_without_one() throws Exception {
+        UUID owner = newUser();
+        String id = uniqueId("chain");
+        schemas.create(owner, new NewSchema(id, "Chain", null, json("{}")));
+        schemas.publish(owner, id, json("{}"), json("[{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/b\"}]"), NONE);
+        schemas.publish(owner, id, json("{}"), json("[{\"op\":\"wrap\",\"path\":\"/b\"}]"), NONE);
+        schemas.publish(owner, id, json("{}"), null, NONE);
+
+        assertThat(schemas.upgrade(id, 1, 3, json("{\"a\":1}"))).contains(json("{\"b\":[1]}"));
+        assertThat(schemas.upgrade(id, 2, 3, json("{\"b\":2}"))).contains(json("{\"b\":[2]}"));
+        assertThat(schemas.upgrade(id, 3, 3, json("{\"x\":3}"))).contains(json("{\"x\":3}"));
+        assertThat(schemas.upgrade(id, 1, 4, json("{\"a\":1}"))).isEmpty();
+        assertThatThrownBy(() -> schemas.upgrade(id, 3, 2, json("{}"))).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -204,10 +246,10 @@ class SchemasTest {
         UUID owner = newUser();
         String id = uniqueId("owned");
         schemas.create(owner, new NewSchema(id, "Owned", null, json("{}")));
-        assertThatThrownBy(() -> schemas.publish(newUser(), id, json("{}"), null)).isInstanceOf(ForbiddenException.class);
-        assertThatThrownBy(() -> schemas.publish(owner, "nope-" + id, json("{}"), null)).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> schemas.publish(newUser(), id, json("{}"), null, NONE)).isInstanceOf(ForbiddenException.class);
+        assertThatThrownBy(() -> schemas.publish(owner, "nope-" + id, json("{}"), null, NONE)).isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> schemas.version(id, 7)).isInstanceOf(NotFoundException.class);
-        assertThatThrownBy(() -> schemas.publish(owner, id, json("{}"), json("{\"op\":\"add\"}")))
+        assertThatThrownBy(() -> schemas.publish(owner, id, json("{}"), json("{\"op\":\"add\"}"), NONE))
                 .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
                         .extracting(FieldError::pointer).containsExactly("/migration"));
     }

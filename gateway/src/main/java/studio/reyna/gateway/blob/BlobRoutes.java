@@ -2,6 +2,7 @@ package studio.reyna.gateway.blob;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import studio.reyna.core.problem.ValidationException;
 import studio.reyna.gateway.http.Caller;
 import studio.reyna.gateway.http.JsonBody;
 import studio.reyna.gateway.http.RequestBodies;
@@ -39,7 +40,20 @@ public final class BlobRoutes {
     }
 
     private void get(Context ctx) {
-        respond(ctx, blobs.get(Caller.principal(ctx), JsonBody.pathId(ctx, "blobId", "blob")));
+        respond(ctx, blobs.read(Caller.principal(ctx), JsonBody.pathId(ctx, "blobId", "blob"), schemaVersion(ctx)));
+    }
+
+    /** {@code ?schemaVersion=k}: the version of its schema to read a blob at (absent: the latest). */
+    public static Integer schemaVersion(Context ctx) {
+        String text = ctx.queryParam("schemaVersion");
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            throw ValidationException.of("/schemaVersion", "schemaVersion must be a whole number");
+        }
     }
 
     private void replace(Context ctx) {

@@ -13,10 +13,13 @@ import studio.reyna.schema.Schemas;
 public final class SchemaRoutes {
     private final Schemas schemas;
     private final RequestBodies bodies;
+    private final Schemas.ExistingDocuments stored;
 
-    public SchemaRoutes(Schemas schemas, RequestBodies bodies) {
+    /** {@code stored}: the documents a new version's migration must keep valid (the blobs). */
+    public SchemaRoutes(Schemas schemas, RequestBodies bodies, Schemas.ExistingDocuments stored) {
         this.schemas = schemas;
         this.bodies = bodies;
+        this.stored = stored;
     }
 
     public void routes(RoutesConfig routes) {
@@ -39,7 +42,7 @@ public final class SchemaRoutes {
         var body = bodies.read(ctx);
         String id = ctx.pathParam("schemaId");
         var published = schemas.publish(Caller.id(ctx), id, body.node("schema"),
-                body.has("migration") ? body.node("migration") : null);
+                body.has("migration") ? body.node("migration") : null, stored);
         Responses.created(ctx, "/api/v1/schemas/" + id + "/versions/" + published.version(),
                 SchemaView.of(schemas.info(id), published));
     }

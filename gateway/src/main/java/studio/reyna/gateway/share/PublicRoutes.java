@@ -68,7 +68,7 @@ public final class PublicRoutes {
     }
 
     private void blob(Context ctx) {
-        BlobRoutes.respond(ctx, blobs.get(holder(ctx), JsonBody.pathId(ctx, "blobId", "blob")));
+        BlobRoutes.respond(ctx, blobs.read(holder(ctx), JsonBody.pathId(ctx, "blobId", "blob"), BlobRoutes.schemaVersion(ctx)));
     }
 
     private void attachments(Context ctx) {

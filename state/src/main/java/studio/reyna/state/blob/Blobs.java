@@ -12,6 +12,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import studio.reyna.core.Ids;
 import studio.reyna.core.event.EventType;
 import studio.reyna.core.page.Page;
@@ -20,6 +22,7 @@ import studio.reyna.core.problem.FieldError;
 import studio.reyna.core.problem.PreconditionFailedException;
 import studio.reyna.core.problem.ValidationException;
 import studio.reyna.events.EventLog;
+import studio.reyna.schema.Migration;
 import studio.reyna.schema.Schemas;
 import studio.reyna.schema.ValidatedSchema;
 import studio.reyna.state.access.Access;
@@ -35,7 +38,8 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * replaced only by a writer who saw the current version (optimistic concurrency).
  */
 public final class Blobs {
-    private static final String COLUMNS = """
+    private static final Logger log = LoggerFactory.getLogger(Blobs.class);
+    static final String COLUMNS = """
             id, owner_id, bucket_id, schema_id, schema_version, version, title, preview,
             data::text as data, derived::text as derived, created_at, updated_at""";
 
@@ -115,8 +119,61 @@ public final class Blobs {
                 .collect(java.util.stream.Collectors.toMap(Blob::id, blob -> blob)));
     }
 
+    /** The blob as stored. */
     public Blob get(Principal who, UUID blobId) {
         return jdbi.withHandle(h -> require(h, who, blobId, Access.READ, false));
+    }
+
+    /**
+     * The blob as it reads at {@code schemaVersion} (null: its schema's latest version): data stored
+     * at an older version comes migrated through each newer version's migration, without being
+     * written (the next write stores it at the new version). A blob stays at its own version when
+     * a version on the way has no migration; asking for a version it cannot be read at is a 422.
+     */
+    public Blob read(Principal who, UUID blobId, Integer schemaVersion) {
+        var stored = get(who, blobId);
+        int latest = schemas.info(stored.schemaId()).latestVersion();
+        if (schemaVersion != null && (schemaVersion < stored.schemaVersion() || schemaVersion > latest)) {
+            throw ValidationException.of("/schemaVersion", "blob " + blobId + " is stored at version " + stored.schemaVersion()
+                    + " of schema '" + stored.schemaId() + "' and reads at versions " + stored.schemaVersion() + " to " + latest);
+        }
+        int target = schemaVersion == null ? latest : schemaVersion;
+        var upgraded = upgraded(stored, target);
+        if (upgraded == null && schemaVersion != null && target != stored.schemaVersion()) {
+            throw ValidationException.of("/schemaVersion", "blob " + blobId + " cannot be read at version " + target
+                    + ": a version of schema '" + stored.schemaId() + "' after " + stored.schemaVersion()
+                    + " was published without a migration");
+        }
+        return upgraded == null ? stored : upgraded;
+    }
+
+    /**
+     * {@code stored} migrated to {@code target}, or null when it stays as stored: it is at that version
+     * already, a version on the way has no migration, or (a blob written at the old version while the
+     * new one was being published) the migration does not fit it, which is logged.
+     */
+    Blob upgraded(Blob stored, int target) {
+        if (target == stored.schemaVersion()) {
+            return null;
+        }
+        try {
+            var data = schemas.upgrade(stored.schemaId(), stored.schemaVersion(), target, stored.data()).orElse(null);
+            if (data == null) {
+                return null;
+            }
+            var schema = schemas.compiled(stored.schemaId(), target);
+            var violations = schema.violations(data);
+            if (!violations.isEmpty()) {
+                log.warn("blob {} at version {} of schema '{}' is not valid at version {} once migrated ({}); it is read as stored",
+                        stored.id(), stored.schemaVersion(), stored.schemaId(), target, violations.getFirst());
+                return null;
+            }
+            return stored.readAs(target, data, TitleAndPreview.of(schema.version().document(), data));
+        } catch (Migration.Failure e) {
+            log.warn("blob {} at version {} of schema '{}' does not migrate to version {} ({}); it is read as stored",
+                    stored.id(), stored.schemaVersion(), stored.schemaId(), target, e.getMessage());
+            return null;
+        }
     }
 
     /**
@@ -321,7 +378,7 @@ public final class Blobs {
         return data;
     }
 
-    private static int utf8Length(String text) {
+    static int utf8Length(String text) {
         return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
@@ -371,7 +428,7 @@ public final class Blobs {
                 blob.schemaId(), blob.schemaVersion(), blob.version(), data, access.audience(h, blob.bucketId())));
     }
 
-    private Blob blob(ResultSet rs, StatementContext ctx) throws SQLException {
+    Blob blob(ResultSet rs, StatementContext ctx) throws SQLException {
         return parsedLater(rs).get();
     }
 
@@ -390,6 +447,6 @@ public final class Blobs {
         var created = rs.getTimestamp("created_at").toInstant();
         var updated = rs.getTimestamp("updated_at").toInstant();
         return () -> new Blob(id, owner, bucket, schemaId, schemaVersion, version, title, preview, json.readTree(data),
-                json.readTree(derived), created, updated);
+                json.readTree(derived), created, updated, schemaVersion);
     }
 }
