@@ -60,6 +60,8 @@ import studio.reyna.processor.runtime.ProcessorRuntime;
 import studio.reyna.gateway.processor.ProcessorRoutes;
 import studio.reyna.state.attachment.S3Objects;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import studio.reyna.gateway.batch.BatchRoutes;
+import studio.reyna.state.blob.BlobBatch;
 import studio.reyna.state.blob.BlobMigrations;
 import studio.reyna.state.blob.Blobs;
 import studio.reyna.state.bucket.BucketTree;
@@ -250,6 +252,7 @@ final class Studio implements AutoCloseable {
                     new SchemaRoutes(schemas, bodies, new BlobMigrations(jdbi, schemas, blobs, access, events, json))::routes,
                     new BucketRoutes(buckets, blobs, bodies)::routes,
                     new BlobRoutes(blobs, bodies)::routes,
+                    new BatchRoutes(new BlobBatch(jdbi, blobs), bodies, requestLimits)::routes,
                     new AttachmentRoutes(attachments)::routes,
                     new ShareRoutes(shares, links, bodies, () -> url(config.http(), listening.get().port()))::routes,
                     new PublicRoutes(links, buckets, blobs, attachments)::routes);

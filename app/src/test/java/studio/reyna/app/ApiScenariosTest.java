@@ -208,8 +208,9 @@ class ApiScenariosTest {
                 call("reads the latest version of a schema", b, "GET", "/api/v1/schemas/${schema}")
                         .json("/id", "${schema}").json("/version", "1").json("/schema/required/0", "title"),
                 call("answers 404 for an unknown schema", a, "GET", "/api/v1/schemas/none-${unique}").status(404),
-                call("publishes a new version", a, "POST", "/api/v1/schemas/${schema}/versions",
-                        "{\"schema\":{\"type\":\"object\",\"required\":[\"title\",\"body\"]},\"migration\":[]}")
+                call("publishes a new version with a migration that keeps stored blobs valid", a, "POST",
+                        "/api/v1/schemas/${schema}/versions", "{\"schema\":{\"type\":\"object\",\"required\":[\"title\",\"body\"]},"
+                                + "\"migration\":[{\"op\":\"default\",\"path\":\"/body\",\"value\":\"\"}]}")
                         .status(201).json("/version", "2").json("/latestVersion", "2").events("schema.published"),
                 call("refuses a version published by someone who does not own the schema", b, "POST",
                         "/api/v1/schemas/${schema}/versions", "{\"schema\":{}}").status(403),
@@ -217,6 +218,12 @@ class ApiScenariosTest {
                         "{\"schema\":{}}").status(404),
                 call("refuses an invalid new version", a, "POST", "/api/v1/schemas/${schema}/versions",
                         "{\"schema\":{\"required\":\"title\"}}").status(422),
+                call("refuses a migration that would leave stored blobs invalid", a, "POST", "/api/v1/schemas/${schema}/versions",
+                        "{\"schema\":{\"required\":[\"title\"]},\"migration\":[{\"op\":\"remove\",\"path\":\"/title\"}]}")
+                        .status(422).json("/errors/0/pointer", "/migration"),
+                call("refuses a malformed migration", a, "POST", "/api/v1/schemas/${schema}/versions",
+                        "{\"schema\":{},\"migration\":[{\"op\":\"rename\",\"path\":\"/title\"}]}")
+                        .status(422).json("/errors/0/pointer", "/migration/0/op"),
                 call("reads one version", a, "GET", "/api/v1/schemas/${schema}/versions/1").json("/version", "1"),
                 call("answers 404 for a version that does not exist", a, "GET", "/api/v1/schemas/${schema}/versions/9").status(404),
                 call("answers 404 for a version that is not a number", a, "GET", "/api/v1/schemas/${schema}/versions/abc").status(404),
@@ -280,6 +287,10 @@ class ApiScenariosTest {
                 call("refuses a blob over the size limit", a, "POST", "/api/v1/buckets/${bucket}/blobs", tooLarge).status(413),
                 call("reads a blob with its version as ETag", a, "GET", "/api/v1/blobs/${blob}")
                         .responseHeader("ETag", "\"1\"").json("/data/body", "Some text").json("/derived", "{}"),
+                call("reads a blob at a version of its schema it can be read at", a, "GET", "/api/v1/blobs/${blob}?schemaVersion=1")
+                        .json("/schemaVersion", "1").json("/storedSchemaVersion", "1"),
+                call("refuses a schema version a blob cannot be read at", a, "GET", "/api/v1/blobs/${blob}?schemaVersion=9")
+                        .status(422).json("/errors/0/pointer", "/schemaVersion"),
                 call("answers 404 for another user's blob", a, "GET", "/api/v1/blobs/${bobBlob}").status(404),
                 call("answers 404 for a blob that does not exist", a, "GET", "/api/v1/blobs/${unknownId}").status(404),
                 call("replaces a blob at the version the writer saw", a, "PUT", "/api/v1/blobs/${blob}",
@@ -297,6 +308,17 @@ class ApiScenariosTest {
                         "{\"data\":{}}").header("If-Match", "\"1\"").status(422).json("/errors/0/pointer", "/data"),
                 call("answers 404 for replacing another user's blob", a, "PUT", "/api/v1/blobs/${bobBlob}",
                         "{\"data\":{\"title\":\"Mine\"}}").header("If-Match", "\"1\"").status(404),
+                call("applies a batch of operations in one transaction", a, "POST", "/api/v1/batch",
+                        "{\"operations\":[{\"op\":\"create\",\"bucketId\":\"${bucket}\",\"schemaId\":\"${schema}\","
+                                + "\"data\":{\"title\":\"Batched\"}},{\"op\":\"delete\",\"blobId\":\"${blob}\",\"ifMatch\":1}]}")
+                        .json("/results/0/status", "201").json("/results/0/blob/title", "Batched").json("/results/1/status", "204")
+                        .events("blob.created", "blob.deleted"),
+                call("applies nothing of a batch when one operation fails", a, "POST", "/api/v1/batch",
+                        "{\"operations\":[{\"op\":\"delete\",\"blobId\":\"${blob}\"},{\"op\":\"delete\",\"blobId\":\"${bobBlob}\"}]}")
+                        .status(404).json("/failedIndex", "1").json("/results/0/status", "424"),
+                call("refuses a malformed batch before applying any of it", a, "POST", "/api/v1/batch",
+                        "{\"operations\":[{\"op\":\"delete\",\"blobId\":\"${blob}\"},{\"op\":\"update\",\"blobId\":\"${blob}\"}]}")
+                        .status(422).json("/errors/0/pointer", "/operations/1/ifMatch"),
                 call("deletes a blob", a, "DELETE", "/api/v1/blobs/${blob}").status(204).events("blob.deleted"),
                 call("refuses a delete based on a stale version", a, "DELETE", "/api/v1/blobs/${blob}")
                         .header("If-Match", "\"3\"").status(412),

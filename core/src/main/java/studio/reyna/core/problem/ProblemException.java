@@ -11,7 +11,7 @@ public abstract sealed class ProblemException extends RuntimeException
         permits BadRequestException, UnauthorizedException, ForbiddenException, NotFoundException,
         ConflictException, PreconditionFailedException, PreconditionRequiredException,
         PayloadTooLargeException, UnsupportedMediaTypeException, ValidationException, QuotaExceededException,
-        TooManyRequestsException, RangeNotSatisfiableException, UnavailableException {
+        TooManyRequestsException, RangeNotSatisfiableException, UnavailableException, BatchFailedException {
 
     private final int status;
     private final String type;

@@ -77,6 +77,11 @@ public final class BlobRoutes {
         ctx.status(204);
     }
 
+    /** A blob as the API shows it, for answers that hold several. */
+    public static Object view(Blob blob) {
+        return BlobView.of(blob);
+    }
+
     /** A blob with its version as the ETag. */
     public static void respond(Context ctx, Blob blob) {
         ctx.header("ETag", Responses.etag(blob.version()));

@@ -178,6 +178,17 @@ public final class JsonBody {
         }
     }
 
+    /**
+     * A JSON object inside a body already read (one item of an array), with the same accessors; their
+     * pointers are relative to that object.
+     */
+    public static JsonBody of(JsonNode object) {
+        if (!object.isObject()) {
+            throw ValidationException.of("", "must be a JSON object");
+        }
+        return new JsonBody(object);
+    }
+
     /** The member {@code name} as is; missing node when absent. */
     public JsonNode node(String name) {
         return root.path(name);

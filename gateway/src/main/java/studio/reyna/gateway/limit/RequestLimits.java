@@ -47,6 +47,23 @@ public final class RequestLimits {
             }
         }
         tell(ctx, taken);
+        refuseSpent(taken);
+    }
+
+    /**
+     * For a request that creates {@code count} blobs at once (a batch): {@code count} tokens of the
+     * blob-creation limit, so a batch creates no more per minute than single requests may.
+     */
+    public void takeBlobCreations(Context ctx, int count) {
+        var user = Caller.find(ctx);
+        if (!settings.enabled() || count == 0 || user == null) {
+            return;
+        }
+        var taken = List.of(new Taken(settings.blobCreation(), buckets.take(settings.blobCreation(), "user:" + user, count)));
+        refuseSpent(taken);
+    }
+
+    private static void refuseSpent(List<Taken> taken) {
         for (var one : taken) {
             if (!one.probe().allowed()) {
                 throw new TooManyRequestsException(one.limit().name(), one.probe().secondsToRetry(), "at most "

@@ -99,6 +99,11 @@ public final class TokenBuckets implements AutoCloseable {
 
     /** Takes one token of {@code limit} for {@code key}. */
     public Probe take(RateLimit limit, String key) {
+        return take(limit, key, 1);
+    }
+
+    /** Takes {@code tokens} tokens of {@code limit} for {@code key}: all of them, or none when too few are left. */
+    public Probe take(RateLimit limit, String key, int tokens) {
         // The key names the limit's size too: a bucket kept in Redis keeps the configuration it was
         // made with, so after a change of REYNA_RATE_* the nodes start afresh instead of counting
         // against the old size until the old bucket expires.
@@ -107,7 +112,7 @@ public final class TokenBuckets implements AutoCloseable {
         if (remote != null && connection.isOpen() && System.nanoTime() - askRedisAgainAt >= 0) {
             try {
                 var probe = remote.builder().build(("reyna:ratelimit:" + id).getBytes(StandardCharsets.UTF_8),
-                        () -> configuration(limit)).tryConsumeAndReturnRemaining(1);
+                        () -> configuration(limit)).tryConsumeAndReturnRemaining(tokens);
                 if (sharedDown.compareAndSet(true, false)) {
                     log.info("Redis at {} answers again: rate limits are shared by all nodes again", redisAddress);
                 }
@@ -120,7 +125,7 @@ public final class TokenBuckets implements AutoCloseable {
             reportDown("the connection is down");
         }
         return Probe.of(local.get(id, ignored -> Bucket.builder().addLimit(refilledOver(limit)).build())
-                .tryConsumeAndReturnRemaining(1));
+                .tryConsumeAndReturnRemaining(tokens));
     }
 
     /**

@@ -240,6 +240,19 @@ public final class Blobs {
         });
     }
 
+    /**
+     * A new blob in {@code targetBucketId} (of any owner, if the caller may write there) with the data
+     * of one the caller may read, at the schema version it is stored at. Its attachments stay with
+     * the original.
+     */
+    public Blob copy(UUID callerId, UUID blobId, UUID targetBucketId) {
+        if (targetBucketId == null) {
+            throw ValidationException.of("/bucketId", "bucketId is required");
+        }
+        var source = get(Principal.user(callerId), blobId);
+        return create(callerId, targetBucketId, new NewBlob(source.schemaId(), source.schemaVersion(), source.data()));
+    }
+
     /** Deletes a blob; with {@code expectedVersion} only if it is still at that version. */
     public void delete(UUID callerId, UUID blobId, Long expectedVersion) {
         jdbi.useTransaction(h -> {
