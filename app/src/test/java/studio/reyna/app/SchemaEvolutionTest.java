@@ -119,6 +119,25 @@ class SchemaEvolutionTest {
     }
 
     @Test
+    void data_written_at_an_older_version_must_read_at_the_latest_once_migrated() {
+        String token = API.register("older-client").get("accessToken").asString();
+        String schemaId = "counted-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Api.expect(API.post("/api/v1/schemas", token, Map.of("id", schemaId, "name", "Counted", "schema", json("{}"))), 201);
+        String bucketId = Api.expect(API.post("/api/v1/buckets", token, Map.of("name", "Counts")), 201).get("id").asString();
+        create(token, bucketId, schemaId, "{\"x\":1}");
+        publish(token, schemaId, "{\"required\":[\"n\"],\"properties\":{\"n\":{\"type\":\"integer\"}}}",
+                "[{\"op\":\"default\",\"path\":\"/n\",\"value\":0}]", 201);
+
+        var fits = API.post("/api/v1/buckets/" + bucketId + "/blobs", token,
+                Map.of("schemaId", schemaId, "schemaVersion", 1, "data", json("{\"y\":2}")));
+        assertThat(Api.expect(fits, 201).at("/data/n").isMissingNode()).as("stored as written, at version 1").isTrue();
+        var misfit = API.post("/api/v1/buckets/" + bucketId + "/blobs", token,
+                Map.of("schemaId", schemaId, "schemaVersion", 1, "data", json("{\"n\":\"many\"}")));
+        assertThat(problem(misfit, 422)).isEqualTo("/schemaVersion");
+        assertThat(misfit.json().at("/errors/0/message").asString()).contains("latest version 2", "/data/n");
+    }
+
+    @Test
     void the_migrate_command_rewrites_blobs_to_what_reads_showed_and_a_second_run_finds_nothing_left() throws Exception {
         var world = world("eager");
         var lazily = new ArrayList<JsonNode>();

@@ -83,6 +83,7 @@ public final class Blobs {
         }
         var schema = schemaFor(request.schemaId(), request.schemaVersion());
         var data = checkedData(schema, request.data());
+        requireReadableAtLatest(schema, data);
         var derived = TitleAndPreview.of(schema.version().document(), data);
         String text = json.writeValueAsString(data);
         int size = utf8Length(text);
@@ -156,23 +157,53 @@ public final class Blobs {
         if (target == stored.schemaVersion()) {
             return null;
         }
-        try {
-            var data = schemas.upgrade(stored.schemaId(), stored.schemaVersion(), target, stored.data()).orElse(null);
-            if (data == null) {
-                return null;
-            }
-            var schema = schemas.compiled(stored.schemaId(), target);
-            var violations = schema.violations(data);
-            if (!violations.isEmpty()) {
-                log.warn("blob {} at version {} of schema '{}' is not valid at version {} once migrated ({}); it is read as stored",
-                        stored.id(), stored.schemaVersion(), stored.schemaId(), target, violations.getFirst());
-                return null;
-            }
-            return stored.readAs(target, data, TitleAndPreview.of(schema.version().document(), data));
-        } catch (Migration.Failure e) {
-            log.warn("blob {} at version {} of schema '{}' does not migrate to version {} ({}); it is read as stored",
-                    stored.id(), stored.schemaVersion(), stored.schemaId(), target, e.getMessage());
+        var migrated = migrated(stored.schemaId(), stored.schemaVersion(), target, stored.data());
+        if (migrated.problem() != null) {
+            log.warn("blob {} at version {} of schema '{}' does not migrate to a valid document of version {} ({}); "
+                    + "it is read as stored", stored.id(), stored.schemaVersion(), stored.schemaId(), target, migrated.problem());
             return null;
+        }
+        return migrated.data() == null ? null
+                : stored.readAs(target, migrated.data(), TitleAndPreview.of(migrated.schema().version().document(), migrated.data()));
+    }
+
+    /**
+     * Data of version {@code from} migrated to version {@code to} and validated there: the data, or
+     * nothing when a version on the way has no migration, or the problem when it does not fit.
+     */
+    private record Migrated(JsonNode data, ValidatedSchema schema, String problem) {
+    }
+
+    private Migrated migrated(String schemaId, int from, int to, JsonNode data) {
+        try {
+            var upgraded = schemas.upgrade(schemaId, from, to, data).orElse(null);
+            if (upgraded == null) {
+                return new Migrated(null, null, null);
+            }
+            var schema = schemas.compiled(schemaId, to);
+            var violations = schema.violations(upgraded);
+            return violations.isEmpty() ? new Migrated(upgraded, schema, null) : new Migrated(null, schema,
+                    "/data" + violations.getFirst().pointer() + ": " + violations.getFirst().message());
+        } catch (Migration.Failure e) {
+            return new Migrated(null, null, e.getMessage());
+        }
+    }
+
+    /**
+     * Data written at an older version of its schema (an older client) must read at the latest one
+     * once migrated, as every stored blob was checked to when that version was published; else it
+     * would be the one blob a read cannot migrate.
+     */
+    private void requireReadableAtLatest(ValidatedSchema schema, JsonNode data) {
+        String schemaId = schema.version().schemaId();
+        int written = schema.version().version();
+        int latest = schemas.info(schemaId).latestVersion();
+        if (written < latest) {
+            var problem = migrated(schemaId, written, latest, data).problem();
+            if (problem != null) {
+                throw ValidationException.of("/schemaVersion", "data written at version " + written + " of schema '" + schemaId
+                        + "' must read at its latest version " + latest + " once migrated, and this would not: " + problem);
+            }
         }
     }
 
@@ -186,6 +217,7 @@ public final class Blobs {
         // connection is held meanwhile. A blob's schema never changes, so the check stays valid.
         var schema = schemaFor(get(Principal.user(callerId), blobId).schemaId(), schemaVersion);
         var checked = checkedData(schema, data);
+        requireReadableAtLatest(schema, checked);
         var derived = TitleAndPreview.of(schema.version().document(), checked);
         String text = json.writeValueAsString(checked);
         int size = utf8Length(text);
