@@ -102,6 +102,29 @@ class LimitsTest {
     }
 
     @Test
+    void a_batch_spends_a_blob_creation_token_per_create_and_one_bigger_than_the_budget_spends_all_of_it() {
+        var api = node(Map.of("REYNA_RATE_BLOB_CREATES_PER_MINUTE", "3"));
+        String token = api.register("batcher").get("accessToken").asString();
+        String schema = "batched-" + UUID.randomUUID().toString().substring(0, 8);
+        api.post("/api/v1/schemas", token, Api.JSON.readTree("{\"id\":\"" + schema + "\",\"name\":\"L\",\"schema\":{}}"));
+        String bucket = api.post("/api/v1/buckets", token, Map.of("name", "B")).json().get("id").asString();
+        var create = Map.of("op", "create", "bucketId", bucket, "schemaId", schema, "data", Map.of());
+
+        // A batch larger than the whole budget waits for a full budget, then spends it.
+        var big = api.post("/api/v1/batch", token, Map.of("operations", List.of(create, create, create, create, create)));
+        assertThat(big.status()).as(big.text()).isEqualTo(200);
+        assertThat(big.header("RateLimit")).contains("\"blob-creation\";r=0");
+        var next = api.post("/api/v1/batch", token, Map.of("operations", List.of(create)));
+        assertThat(next.status()).isEqualTo(429);
+        assertThat(next.json().get("policy").asString()).isEqualTo("blob-creation");
+        assertThat(api.get("/api/v1/buckets/" + bucket + "/blobs", token).json().get("items")).hasSize(5);
+        // Operations that create nothing spend nothing of it.
+        String id = big.json().at("/results/0/blob/id").asString();
+        assertThat(api.post("/api/v1/batch", token, Map.of("operations", List.of(Map.of("op", "delete", "blobId", id))))
+                .status()).isEqualTo(200);
+    }
+
+    @Test
     void sign_in_attempts_are_limited_per_client_address_whoever_they_name() {
         var api = node(Map.of("REYNA_RATE_AUTH_PER_MINUTE", "3"));
         for (int i = 0; i < 3; i++) {

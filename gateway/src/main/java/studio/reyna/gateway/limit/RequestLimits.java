@@ -51,15 +51,19 @@ public final class RequestLimits {
     }
 
     /**
-     * For a request that creates {@code count} blobs at once (a batch): {@code count} tokens of the
-     * blob-creation limit, so a batch creates no more per minute than single requests may.
+     * For a request that creates {@code count} blobs at once (a batch): a token of the blob-creation
+     * limit per blob, so batches do not multiply what single requests may create. A batch larger
+     * than the whole allowance (30 a minute by default, 100 in a batch) takes all of it instead: it
+     * waits until the allowance is full, then spends it, so it is possible at all, once per window.
      */
     public void takeBlobCreations(Context ctx, int count) {
         var user = Caller.find(ctx);
         if (!settings.enabled() || count == 0 || user == null) {
             return;
         }
-        var taken = List.of(new Taken(settings.blobCreation(), buckets.take(settings.blobCreation(), "user:" + user, count)));
+        var limit = settings.blobCreation();
+        var taken = List.of(new Taken(limit, buckets.take(limit, "user:" + user, (int) Math.min(count, limit.quota()))));
+        tell(ctx, taken);
         refuseSpent(taken);
     }
 
@@ -77,11 +81,19 @@ public final class RequestLimits {
         return new Taken(limit, buckets.take(limit, key));
     }
 
-    /** The headers of draft-ietf-httpapi-ratelimit-headers: the policies, and where the client stands in each. */
+    /**
+     * The headers of draft-ietf-httpapi-ratelimit-headers: the policies, and where the client stands
+     * in each; added to those an earlier check of the same request told.
+     */
     private static void tell(Context ctx, List<Taken> taken) {
-        ctx.header("RateLimit-Policy", String.join(", ", taken.stream().map(t -> t.limit().policyItem()).toList()));
-        ctx.header("RateLimit", String.join(", ", taken.stream().map(t -> "\"" + t.limit().name() + "\";r="
+        append(ctx, "RateLimit-Policy", String.join(", ", taken.stream().map(t -> t.limit().policyItem()).toList()));
+        append(ctx, "RateLimit", String.join(", ", taken.stream().map(t -> "\"" + t.limit().name() + "\";r="
                 + t.probe().remaining() + ";t=" + t.probe().secondsToFull()).toList()));
+    }
+
+    private static void append(Context ctx, String header, String items) {
+        String told = ctx.res().getHeader(header);
+        ctx.header(header, told == null ? items : told + ", " + items);
     }
 
     private record Taken(RateLimit limit, TokenBuckets.Probe probe) {
