@@ -178,6 +178,8 @@ public final class BlobMigrations implements Schemas.ExistingDocuments {
                 .bind("ids", idArray).bind("schema", schemaId).bind("latest", latest)
                 .map(blobs::blob).list();
         var changes = new ArrayList<EventLog.Change>();
+        // Each bucket's audience once, however many of its blobs the batch rewrites.
+        var audiences = new java.util.HashMap<UUID, List<UUID>>();
         for (var blob : stored) {
             var upgraded = blobs.upgraded(blob, latest);
             if (upgraded == null) {
@@ -194,7 +196,7 @@ public final class BlobMigrations implements Schemas.ExistingDocuments {
             var data = JsonNodeFactory.instance.objectNode().put("title", written.title()).put("preview", written.preview());
             changes.add(new EventLog.Change(EventType.BLOB_UPDATED, written.schemaId(), written.ownerId(), null,
                     written.bucketId(), written.id(), written.schemaId(), written.schemaVersion(), written.version(), data,
-                    access.audience(h, written.bucketId())));
+                    audiences.computeIfAbsent(written.bucketId(), bucket -> access.audience(h, bucket))));
         }
         events.appendAll(h, changes);
         return changes.size();
