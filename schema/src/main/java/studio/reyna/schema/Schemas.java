@@ -108,6 +108,87 @@ public final class Schemas {
         });
     }
 
+    /**
+     * What an import did with one schema: how many of its versions it published here, how many
+     * were here already, and every version compiled (index 0 is version 1) for checking its blobs.
+     */
+    public record Restored(int created, int existing, List<ValidatedSchema> versions) {
+    }
+
+    /**
+     * Brings a schema of an export into this studio, in the import's transaction: versions that are
+     * here already must be the same documents (a version never changes; one that differs is refused
+     * at its pointer, since the blobs of the export were written against the other document),
+     * versions that are not yet here are published — by {@code importerId}, who must own the schema
+     * if it exists. Problems are reported with pointers below {@code pointer}. Versions published
+     * here are compiled for the caller only, not cached: the transaction may still roll back.
+     *
+     * @param documents the documents of versions 1, 2, … in order
+     */
+    public Restored restore(Handle h, UUID importerId, String id, String name, String description,
+                            List<JsonNode> documents, String pointer) {
+        var problems = new ArrayList<FieldError>();
+        if (id == null || !ID.matcher(id).matches()) {
+            problems.add(new FieldError(pointer + "/id", "id must be 1–64 lower-case letters, digits, '-' or '_', starting with a letter or digit"));
+        }
+        var nameProblems = new ArrayList<FieldError>();
+        checkName(name, nameProblems);
+        nameProblems.forEach(p -> problems.add(new FieldError(pointer + p.pointer(), p.message())));
+        if (description != null && description.length() > 2000) {
+            problems.add(new FieldError(pointer + "/description", "description must be at most 2000 characters"));
+        }
+        for (int i = 0; i < documents.size(); i++) {
+            String at = pointer + "/versions/" + i + "/document";
+            documentProblems(documents.get(i)).forEach(p ->
+                    problems.add(new FieldError(at + p.pointer().substring("/schema".length()), p.message())));
+        }
+        if (!problems.isEmpty()) {
+            throw new ValidationException("schema '" + id + "' cannot be imported", problems);
+        }
+        var info = h.createQuery("select * from schemas where id = :id for update")
+                .bind("id", id).map(Schemas::info).findOne().orElse(null);
+        int here = 0;
+        if (info == null) {
+            h.createUpdate("insert into schemas (id, owner_id, name, description, latest_version) values (:id, :owner, :name, :description, :latest)")
+                    .bind("id", id).bind("owner", importerId).bind("name", name.strip()).bind("description", description)
+                    .bind("latest", documents.size()).execute();
+        } else {
+            here = info.latestVersion();
+            for (int i = 0; i < Math.min(here, documents.size()); i++) {
+                String stored = h.createQuery("select document::text from schema_versions where schema_id = :id and version = :v")
+                        .bind("id", id).bind("v", i + 1).mapTo(String.class).one();
+                if (!json.writeValueAsString(json.readTree(stored)).equals(json.writeValueAsString(documents.get(i)))) {
+                    problems.add(new FieldError(pointer + "/versions/" + i + "/document", "schema '" + id + "' version "
+                            + (i + 1) + " in this studio is another document; a version never changes, so the export's "
+                            + "blobs of this schema cannot be imported here"));
+                }
+            }
+            if (documents.size() > here && !info.ownerId().equals(importerId)) {
+                problems.add(new FieldError(pointer + "/versions/" + here, "schema '" + id + "' here has versions 1 to "
+                        + here + " and belongs to another user: only they can publish version " + (here + 1)));
+            }
+            if (!problems.isEmpty()) {
+                throw new ValidationException("schema '" + id + "' cannot be imported", problems);
+            }
+            if (documents.size() > here) {
+                h.createUpdate("update schemas set latest_version = :v, updated_at = now() where id = :id")
+                        .bind("v", documents.size()).bind("id", id).execute();
+            }
+        }
+        var versions = new ArrayList<ValidatedSchema>(documents.size());
+        for (int i = 0; i < documents.size(); i++) {
+            if (i < here) {
+                versions.add(compiled(id, i + 1));
+            } else {
+                var stored = insertVersion(h, importerId, id, i + 1, documents.get(i), null);
+                versions.add(new ValidatedSchema(stored, dialect.compile(stored.document()),
+                        json.writeValueAsBytes(stored.document()).length));
+            }
+        }
+        int created = documents.size() - Math.min(here, documents.size());
+        return new Restored(created, documents.size() - created, versions);
+    }
+
     public SchemaInfo info(String schemaId) {
         return findInfo(schemaId).orElseThrow(() -> notFound(schemaId));
     }
