@@ -29,7 +29,9 @@ import studio.reyna.state.blob.TitleAndPreview;
 import studio.reyna.state.bucket.Bucket;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
 
@@ -55,6 +57,8 @@ final class ImportRun {
     private final ObjectMapper json;
     private final long maxBlobBytes;
     private final ImportedIds ids;
+    /** Reads one item of a section; the parser goes on after it, so what follows is no trailing token. */
+    private final ObjectReader items;
 
     private final List<FieldError> problems = new ArrayList<>();
     /** Exported bucket id → its id here; the buckets seen so far (bounded by the bucket quota). */
@@ -91,6 +95,7 @@ final class ImportRun {
         this.json = json;
         this.maxBlobBytes = maxBlobBytes;
         this.ids = new ImportedIds(target.id());
+        this.items = json.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     ImportResult result() {
@@ -159,7 +164,7 @@ final class ImportRun {
         }
         int index = 0;
         while (p.nextToken() != JsonToken.END_ARRAY) {
-            JsonNode item = json.readTree(p);
+            JsonNode item = items.readTree(p);
             String pointer = "/" + section + "/" + index;
             if (!item.isObject()) {
                 problem(pointer, "each item of " + section + " must be an object");
