@@ -217,6 +217,20 @@ class ExportImportTest {
         assertThat(wrongType.status()).isEqualTo(415);
     }
 
+    @Test
+    void the_example_in_the_documentation_imports() throws Exception {
+        String doc = java.nio.file.Files.readString(Path.of("../docs/export.md"));
+        String example = doc.substring(doc.indexOf("```json\n{\n  \"format\"") + "```json\n".length());
+        example = example.substring(0, example.indexOf("```"));
+        String target = bucket(fresh, freshToken, "Example", null);
+
+        var result = expect(upload(FRESH.port(), target, freshToken, "application/json", example.getBytes(StandardCharsets.UTF_8)), 200);
+
+        assertThat(result.get("created")).isEqualTo(Api.JSON.readTree(
+                "{\"schemaVersions\":2,\"buckets\":2,\"blobs\":2,\"attachments\":0}"));
+        assertThat(result.get("attachmentsWithoutFile").asLong()).isEqualTo(1);
+    }
+
     private void assertNothingImported(String target) {
         assertThat(children(fresh, freshToken, target)).isEmpty();
         assertThat(fresh.get("/api/v1/schemas/" + schema, freshToken).status()).isEqualTo(404);
