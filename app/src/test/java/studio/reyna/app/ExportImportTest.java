@@ -218,6 +218,38 @@ class ExportImportTest {
     }
 
     @Test
+    void a_schema_id_that_is_another_document_here_is_named_and_nothing_is_imported() throws Exception {
+        content();
+        byte[] export = download("/api/v1/export", sourceToken).body();
+        expect(fresh.post("/api/v1/schemas", freshToken, Map.of("id", schema, "name", "Other", "schema", Map.of("type", "string"))), 201);
+        String target = bucket(fresh, freshToken, "Clash", null);
+
+        var refused = upload(FRESH.port(), target, freshToken, "application/json", export);
+
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.json().at("/errors/0/pointer").asString()).isEqualTo("/schemas/0/versions/0/document");
+        assertThat(refused.json().at("/errors/0/message").asString()).contains(schema);
+        assertThat(children(fresh, freshToken, target)).isEmpty();
+        assertThat(fresh.get("/api/v1/schemas/" + schema, freshToken).json().get("version").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void an_import_past_a_quota_is_refused_whole() throws Exception {
+        content();
+        byte[] export = download("/api/v1/export", sourceToken).body();
+        String userId = fresh.get("/api/v1/me", freshToken).json().get("id").asString();
+        org.jdbi.v3.core.Jdbi.create(FRESH_DATABASE).useHandle(h -> h.createUpdate(
+                "update user_usage set max_blobs = 3 where user_id = cast(:user as uuid)").bind("user", userId).execute());
+        String target = bucket(fresh, freshToken, "Full", null);
+
+        var refused = upload(FRESH.port(), target, freshToken, "application/json", export);
+
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.json().get("type").asString()).isEqualTo("urn:reyna:problem:quota-exceeded");
+        assertNothingImported(target);
+    }
+
+    @Test
     void the_example_in_the_documentation_imports() throws Exception {
         String doc = java.nio.file.Files.readString(Path.of("../docs/export.md"));
         String example = doc.substring(doc.indexOf("```json\n{\n  \"format\"") + "```json\n".length());

@@ -145,14 +145,17 @@ public final class Schemas {
         if (!problems.isEmpty()) {
             throw new ValidationException("schema '" + id + "' cannot be imported", problems);
         }
-        var info = h.createQuery("select * from schemas where id = :id for update")
-                .bind("id", id).map(Schemas::info).findOne().orElse(null);
+        // A concurrent import may create the same schema: the insert then waits for it, does nothing,
+        // and the schema is compared like any other that was here.
+        boolean inserted = h.createUpdate("""
+                        insert into schemas (id, owner_id, name, description, latest_version)
+                        values (:id, :owner, :name, :description, :latest) on conflict (id) do nothing""")
+                .bind("id", id).bind("owner", importerId).bind("name", name.strip()).bind("description", description)
+                .bind("latest", documents.size()).execute() == 1;
         int here = 0;
-        if (info == null) {
-            h.createUpdate("insert into schemas (id, owner_id, name, description, latest_version) values (:id, :owner, :name, :description, :latest)")
-                    .bind("id", id).bind("owner", importerId).bind("name", name.strip()).bind("description", description)
-                    .bind("latest", documents.size()).execute();
-        } else {
+        if (!inserted) {
+            var info = h.createQuery("select * from schemas where id = :id for update")
+                    .bind("id", id).map(Schemas::info).one();
             here = info.latestVersion();
             for (int i = 0; i < Math.min(here, documents.size()); i++) {
                 String stored = h.createQuery("select document::text from schema_versions where schema_id = :id and version = :v")

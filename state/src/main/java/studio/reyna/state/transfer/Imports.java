@@ -8,6 +8,7 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
 import org.jdbi.v3.core.Jdbi;
 import studio.reyna.core.problem.BadRequestException;
+import studio.reyna.core.problem.ConflictException;
 import studio.reyna.events.EventLog;
 import studio.reyna.schema.Schemas;
 import studio.reyna.state.access.AccessPolicy;
@@ -65,6 +66,12 @@ public final class Imports {
             return jdbi.inTransaction(h -> {
                 var who = Principal.user(callerId);
                 var seen = access.requireWrite(h, who, targetBucketId, AccessPolicy.Lock.NONE);
+                // One import into a bucket at a time: two at once would race to create the same items.
+                if (!h.createQuery("select pg_try_advisory_xact_lock(hashtextextended(cast(:target as text), 23))")
+                        .bind("target", targetBucketId).mapTo(Boolean.class).one()) {
+                    throw new ConflictException("an import into bucket " + targetBucketId
+                            + " is running; send this one again once it has finished");
+                }
                 AccessPolicy.lockTree(h, seen.ownerId(), false);
                 var target = access.requireWrite(h, who, targetBucketId, AccessPolicy.Lock.KEEP);
                 var run = new ImportRun(h, callerId, target, access.audience(h, targetBucketId), schemas, attachments,
