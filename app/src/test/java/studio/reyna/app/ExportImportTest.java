@@ -83,6 +83,11 @@ class ExportImportTest {
         assertThat(result.at("/created/schemaVersions").asLong()).isEqualTo(2);
         assertThat(result.at("/created/buckets").asLong()).isEqualTo(4);
         assertThat(result.at("/created/blobs").asLong()).isEqualTo(4);
+        // The importer's usage counts the imported blobs exactly as the exporter's counts the originals.
+        var usage = fresh.get("/api/v1/me/usage", freshToken).json();
+        var sourceUsage = source.get("/api/v1/me/usage", sourceToken).json();
+        assertThat(usage.at("/blobs/used").asLong()).isEqualTo(4);
+        assertThat(usage.at("/bytes/used").asLong()).isEqualTo(sourceUsage.at("/bytes/used").asLong()).isPositive();
         // One event per created item, as any other write makes: sockets and processors see what came in.
         assertThat(eventsOf(fresh.get("/api/v1/me", freshToken).json().get("id").asString()))
                 .isEqualTo(Map.of("schema.published", 2L, "bucket.created", 5L, "blob.created", 4L));

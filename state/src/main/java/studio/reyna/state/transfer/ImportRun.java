@@ -96,6 +96,9 @@ final class ImportRun {
         this.maxBlobBytes = maxBlobBytes;
         this.ids = new ImportedIds(target.id());
         this.items = json.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        // Blobs are counted in the owner's usage once per batch, here, not once per row by the
+        // database (V15): one usage row updated 100,000 times in one transaction takes minutes.
+        h.execute("set local reyna.blob_usage = 'counted_by_writer'");
     }
 
     ImportResult result() {
@@ -338,15 +341,19 @@ final class ImportRun {
                     .bind("updatedAt", batch.stream().map(b -> b.updatedAt().toString()).toArray(String[]::new))
                     .mapTo(UUID.class).list();
             var changes = new ArrayList<EventLog.Change>(inserted.size());
+            long insertedBytes = 0;
             for (UUID id : inserted) {
                 var blob = byId.get(id);
-                createdBytes += blob.size();
+                insertedBytes += blob.size();
                 var data = JsonNodeFactory.instance.objectNode().put("title", blob.derived().title())
                         .put("preview", blob.derived().preview());
                 changes.add(new EventLog.Change(EventType.BLOB_CREATED, blob.schemaId(), target.ownerId(), callerId,
                         blob.bucketId(), id, blob.schemaId(), blob.schemaVersion(), 1L, data, audience));
             }
             events.appendAll(h, changes);
+            h.createUpdate("update user_usage set blobs = blobs + :blobs, bytes = bytes + :bytes where user_id = :owner")
+                    .bind("blobs", inserted.size()).bind("bytes", insertedBytes).bind("owner", target.ownerId()).execute();
+            createdBytes += insertedBytes;
             createdBlobs += inserted.size();
             existingBlobs += batch.size() - inserted.size();
         }
