@@ -255,6 +255,22 @@ class ExportImportTest {
     }
 
     @Test
+    void an_import_declaring_more_than_the_limit_is_refused_before_its_body_is_read() throws Exception {
+        String target = bucket(fresh, freshToken, "Huge", null);
+        try (var socket = new java.net.Socket("127.0.0.1", FRESH.port())) {
+            socket.setSoTimeout(10_000);
+            // 20 GiB declared (the limit is 10 GiB), not one byte of it sent.
+            socket.getOutputStream().write(("POST /api/v1/import?bucketId=" + target + " HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Authorization: Bearer " + freshToken + "\r\nContent-Type: application/zip\r\n"
+                    + "Content-Length: " + (20L << 30) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+
+            assertThat(answer).isEqualTo("HTTP/1.1 413");
+        }
+        assertThat(children(fresh, freshToken, target)).isEmpty();
+    }
+
+    @Test
     void the_example_in_the_documentation_imports() throws Exception {
         String doc = java.nio.file.Files.readString(Path.of("../docs/export.md"));
         String example = doc.substring(doc.indexOf("```json\n{\n  \"format\"") + "```json\n".length());

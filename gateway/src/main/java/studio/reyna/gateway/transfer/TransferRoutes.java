@@ -109,7 +109,8 @@ public final class TransferRoutes {
         if (!contentType.equals(JSON) && !contentType.equals(ZIP)) {
             throw new UnsupportedMediaTypeException("send an export as application/json, or with its attachments as application/zip");
         }
-        long declared = ctx.contentLength();
+        // The servlet's int-valued length is -1 beyond 2 GiB; imports may well be larger.
+        long declared = ctx.req().getContentLengthLong();
         if (declared > maxImportBytes) {
             // Nothing of the body is read: the connection cannot carry another request after it.
             ctx.header("Connection", "close");
