@@ -56,6 +56,8 @@ final class ExportCommand implements Callable<Integer> {
         var progress = new Progress("export", -1, System.err, Progress.onTerminal());
         String counts = response.headers().firstValue("Reyna-Export-Counts").orElse("");
         progress.items(counts);
+        // Items are counted as they pass in a JSON export; a zip's document is compressed, so only its totals show.
+        var items = attachments ? null : new ExportItems();
         Path partial = out.resolveSibling(out.getFileName() + ".part");
         long received = 0;
         try (InputStream in = response.body(); var file = Files.newOutputStream(partial)) {
@@ -63,6 +65,10 @@ final class ExportCommand implements Callable<Integer> {
             for (int n; (n = in.read(buffer)) >= 0; ) {
                 file.write(buffer, 0, n);
                 received += n;
+                if (items != null) {
+                    items.feed(buffer, n);
+                    progress.items(items.items() + " items of " + counts);
+                }
                 progress.bytes(received);
             }
         } catch (IOException e) {

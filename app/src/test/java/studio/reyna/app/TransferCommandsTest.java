@@ -48,7 +48,9 @@ class TransferCommandsTest {
         var again = reyna(Map.of("REYNA_TOKEN", token), "import", "--url", url, "--bucket", target, file.toString());
 
         assertThat(exported.exit()).as(exported.output()).isZero();
-        assertThat(exported.output()).contains("export: ").contains("blobs=3").contains("exported ");
+        // Schemas, buckets and blobs, counted as they passed: 1 + 2 + 3.
+        assertThat(exported.output()).contains("export: ").contains("6 items of schemaVersions=1, buckets=2, blobs=3")
+                .contains("exported ");
         assertThat(Files.readString(file)).startsWith("{\"format\":\"reyna-export\"");
         assertThat(imported.exit()).as(imported.output()).isZero();
         assertThat(imported.output()).contains("import: ").contains("created 2 buckets, 3 blobs");
