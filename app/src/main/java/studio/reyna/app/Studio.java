@@ -67,6 +67,7 @@ import studio.reyna.state.share.Links;
 import studio.reyna.state.share.Shares;
 import studio.reyna.state.transfer.Exports;
 import studio.reyna.state.transfer.Imports;
+import studio.reyna.state.transfer.TransferSlots;
 import studio.reyna.state.usage.Usage;
 
 /**
@@ -172,10 +173,12 @@ final class Studio implements AutoCloseable {
             var shares = new Shares(jdbi, access, events);
             var links = new Links(jdbi, access, ids, clock);
             var tree = new BucketTree(jdbi);
-            var exports = new Exports(jdbi, access, attachments, json);
+            // Each export or import holds a connection while its client reads or sends: a quarter of the pool at most.
+            var transfers = new TransferSlots(Math.max(1, config.database().poolSize() / 4));
+            var exports = new Exports(jdbi, access, attachments, json, transfers);
             // The import's parser is bounded by the import limit, not by the limit of one JSON body.
             var imports = new Imports(jdbi, access, schemas, attachments, events, usage,
-                    Json.newMapper(config.http().maxImportBytes()), new Imports.Settings(config.http().maxBodyBytes()));
+                    Json.newMapper(config.http().maxImportBytes()), new Imports.Settings(config.http().maxBodyBytes()), transfers);
 
             EventBus bus = config.events().natsUrl() == null ? new InProcessEventBus()
                     : NatsEventBus.start(config.events().natsUrl(), config.events().subjectPrefix(),

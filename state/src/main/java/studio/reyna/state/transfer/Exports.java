@@ -44,12 +44,14 @@ public final class Exports {
     private final AccessPolicy access;
     private final Attachments attachments;
     private final ObjectMapper json;
+    private final TransferSlots slots;
 
-    public Exports(Jdbi jdbi, AccessPolicy access, Attachments attachments, ObjectMapper json) {
+    public Exports(Jdbi jdbi, AccessPolicy access, Attachments attachments, ObjectMapper json, TransferSlots slots) {
         this.jdbi = jdbi;
         this.access = access;
         this.attachments = attachments;
         this.json = json;
+        this.slots = slots;
     }
 
     /**
@@ -70,7 +72,7 @@ public final class Exports {
      * document and the attachments' files.
      */
     public void export(UUID callerId, UUID bucketId, boolean withAttachments, Destination destination) {
-        jdbi.useTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> {
+        slots.run(() -> jdbi.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> {
             h.execute("set transaction read only");
             if (bucketId != null) {
                 access.requireRead(h, Principal.user(callerId), bucketId, AccessPolicy.Lock.NONE);
@@ -102,7 +104,8 @@ public final class Exports {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        });
+            return null;
+        }));
     }
 
     private void writeZip(Handle h, List<ExportedBucket> buckets, UUID[] scope, OutputStream out) throws IOException {

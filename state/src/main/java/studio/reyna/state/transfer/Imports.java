@@ -41,10 +41,11 @@ public final class Imports {
     private final Usage usage;
     private final ObjectMapper json;
     private final Settings settings;
+    private final TransferSlots slots;
 
     /** @param json parses the export; its read constraints bound what one import may hold */
     public Imports(Jdbi jdbi, AccessPolicy access, Schemas schemas, Attachments attachments, EventLog events, Usage usage,
-                   ObjectMapper json, Settings settings) {
+                   ObjectMapper json, Settings settings, TransferSlots slots) {
         this.jdbi = jdbi;
         this.access = access;
         this.schemas = schemas;
@@ -53,6 +54,7 @@ public final class Imports {
         this.usage = usage;
         this.json = json;
         this.settings = settings;
+        this.slots = slots;
     }
 
     /**
@@ -62,6 +64,10 @@ public final class Imports {
      * pointer into the document per problem, a quota passed a 403; each leaves nothing behind.
      */
     public ImportResult restore(UUID callerId, UUID targetBucketId, InputStream body, boolean zip) {
+        return slots.run(() -> restoreInTransaction(callerId, targetBucketId, body, zip));
+    }
+
+    private ImportResult restoreInTransaction(UUID callerId, UUID targetBucketId, InputStream body, boolean zip) {
         try {
             return jdbi.inTransaction(h -> {
                 var who = Principal.user(callerId);
