@@ -4,13 +4,13 @@ package studio.reyna.state.transfer;
  * The names of the export format (described field by field in {@code docs/export.md}). A reader
  * refuses a {@code version} it does not know rather than guessing what a newer writer meant.
  */
-public final class ExportFormat {
-    public static final String FORMAT = "reyna-export";
-    public static final int VERSION = 1;
+final class ExportFormat {
+    static final String FORMAT = "reyna-export";
+    static final int VERSION = 1;
     /** The JSON document's name inside a zip; always the zip's first entry, so an importer reads it before the files. */
-    public static final String DOCUMENT_ENTRY = "export.json";
+    static final String DOCUMENT_ENTRY = "export.json";
     /** Where each attachment's bytes are inside a zip: this, then the attachment's exported id. */
-    public static final String ATTACHMENT_ENTRY_PREFIX = "attachments/";
+    static final String ATTACHMENT_ENTRY_PREFIX = "attachments/";
 
     private ExportFormat() {
     }

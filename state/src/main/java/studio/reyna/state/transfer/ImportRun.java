@@ -176,7 +176,7 @@ final class ImportRun {
                     case "schemas" -> schema(item, pointer);
                     case "buckets" -> bucket(item, pointer);
                     case "blobs" -> blob(item, pointer);
-                    default -> attachment(item, pointer, inZip);
+                    default -> attachment(item, index, inZip);
                 }
             }
             index++;
@@ -361,7 +361,8 @@ final class ImportRun {
         batchBytes = 0;
     }
 
-    private void attachment(JsonNode item, String pointer, boolean inZip) {
+    private void attachment(JsonNode item, int index, boolean inZip) {
+        String pointer = "/attachments/" + index;
         UUID exported = uuid(item, "id", pointer);
         UUID exportedBlob = uuid(item, "blobId", pointer);
         String filename = text(item, "filename", pointer);
@@ -392,9 +393,8 @@ final class ImportRun {
             problem(pointer + "/blobId", "blob " + exportedBlob + " is not in the export's blobs");
             return;
         }
-        var file = new PendingFile(Integer.parseInt(pointer.substring(pointer.lastIndexOf('/') + 1)),
-                new Attachments.Imported(ids.of("attachment", exported), blobId, filename, contentType, size.asLong(),
-                        sha256, createdAt));
+        var file = new PendingFile(index, new Attachments.Imported(ids.of("attachment", exported), blobId, filename,
+                contentType, size.asLong(), sha256, createdAt));
         if (files.putIfAbsent(path.asString(), file) != null) {
             problem(pointer + "/path", "two attachments name the file " + path.asString());
         }
