@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * only once the whole export arrived (it is written beside it first), so a cut-short download
  * never passes for an export.
  */
-@Command(name = "export", description = "Export a bucket's subtree, or everything you own, from a running studio to a file.")
+@Command(name = "export", mixinStandardHelpOptions = true, description = "Export a bucket's subtree, or everything you own, from a running studio to a file.")
 final class ExportCommand implements Callable<Integer> {
     @Mixin
     StudioClient client;

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
  * all of it or nothing, and a repeated import creates nothing twice: after any failure, the same
  * command can simply be run again.
  */
-@Command(name = "import", description = "Import an export file (JSON or zip) into a bucket of a running studio.")
+@Command(name = "import", mixinStandardHelpOptions = true, description = "Import an export file (JSON or zip) into a bucket of a running studio.")
 final class ImportCommand implements Callable<Integer> {
     @Mixin
     StudioClient client;
