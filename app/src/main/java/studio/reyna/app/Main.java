@@ -13,11 +13,12 @@ import studio.reyna.state.usage.Usage;
 /**
  * The command line: {@code serve} runs the studio, {@code migrate} only updates the database,
  * {@code user quota} shows or sets one user's quotas, {@code schema migrate} rewrites a schema's blobs
- * at its latest version.
+ * at its latest version, {@code export} and {@code import} move content out of and into a running studio.
  */
 @Command(name = "reyna", mixinStandardHelpOptions = true, version = "ReYNa Studio 0.1.0",
         description = "Self-hostable, real-time, schema-driven content studio.",
-        subcommands = {Main.Serve.class, Main.Migrate.class, Main.User.class, Main.Schema.class})
+        subcommands = {Main.Serve.class, Main.Migrate.class, Main.User.class, Main.Schema.class, ExportCommand.class,
+                ImportCommand.class})
 public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -27,6 +28,11 @@ public final class Main {
                     if (e instanceof Environment.ConfigException) {
                         cmd.getErr().println("configuration error: " + e.getMessage());
                         return 2;
+                    }
+                    if (e instanceof StudioClient.Failure || e instanceof java.net.ConnectException) {
+                        cmd.getErr().println("reyna " + cmd.getCommandName() + ": " + (e instanceof java.net.ConnectException
+                                ? "cannot reach the studio (is it running, and is --url right?)" : e.getMessage()));
+                        return 1;
                     }
                     log.error("reyna {} failed: {}", cmd.getCommandName(), e.getMessage(), e);
                     cmd.getErr().println("reyna " + cmd.getCommandName() + " failed: " + e.getMessage());
@@ -163,7 +169,7 @@ public final class Main {
                     err.println(e.getMessage());
                     return 1;
                 }
-                var bar = new ProgressBar(err, "blobs", total, System.console() != null);
+                var bar = new ProgressBar(err, "blobs", total, Progress.onTerminal());
                 var outcome = migrations.migrate(schemaId, batchSize, bar::update);
                 bar.finish();
                 var out = spec.commandLine().getOut();

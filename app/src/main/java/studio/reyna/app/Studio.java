@@ -46,6 +46,7 @@ import studio.reyna.gateway.realtime.RealtimeEndpoint;
 import studio.reyna.gateway.schema.SchemaRoutes;
 import studio.reyna.gateway.share.PublicRoutes;
 import studio.reyna.gateway.share.ShareRoutes;
+import studio.reyna.gateway.transfer.TransferRoutes;
 import studio.reyna.gateway.usage.UsageRoutes;
 import studio.reyna.schema.Schemas;
 import studio.reyna.state.access.AccessPolicy;
@@ -68,6 +69,9 @@ import studio.reyna.state.bucket.BucketTree;
 import studio.reyna.state.bucket.Buckets;
 import studio.reyna.state.share.Links;
 import studio.reyna.state.share.Shares;
+import studio.reyna.state.transfer.Exports;
+import studio.reyna.state.transfer.Imports;
+import studio.reyna.state.transfer.TransferSlots;
 import studio.reyna.state.usage.Usage;
 
 /**
@@ -190,6 +194,12 @@ final class Studio implements AutoCloseable {
             var shares = new Shares(jdbi, access, events);
             var links = new Links(jdbi, access, ids, clock);
             var tree = new BucketTree(jdbi);
+            // Each export or import holds a connection while its client reads or sends: a quarter of the pool at most.
+            var transfers = new TransferSlots(Math.max(1, config.database().poolSize() / 4));
+            var exports = new Exports(jdbi, access, attachments, json, transfers);
+            // The import's parser is bounded by the import limit, not by the limit of one JSON body.
+            var imports = new Imports(jdbi, access, schemas, attachments, events, usage,
+                    Json.newMapper(config.http().maxImportBytes()), new Imports.Settings(config.http().maxBodyBytes()), transfers);
 
             EventBus bus = config.events().natsUrl() == null ? new InProcessEventBus()
                     : NatsEventBus.start(config.events().natsUrl(), config.events().subjectPrefix(),
@@ -255,7 +265,8 @@ final class Studio implements AutoCloseable {
                     new BatchRoutes(new BlobBatch(jdbi, blobs), bodies, requestLimits)::routes,
                     new AttachmentRoutes(attachments)::routes,
                     new ShareRoutes(shares, links, bodies, () -> url(config.http(), listening.get().port()))::routes,
-                    new PublicRoutes(links, buckets, blobs, attachments)::routes);
+                    new PublicRoutes(links, buckets, blobs, attachments)::routes,
+                    new TransferRoutes(exports, imports, config.http().maxImportBytes())::routes);
             // Without the api role a node answers only what operations need: health, metrics, the contract.
             boolean serving = config.roles().contains("api");
             var features = new java.util.ArrayList<>(operations);

@@ -28,6 +28,7 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
             new Setting("REYNA_DB_URL", "(embedded)", "external PostgreSQL: postgresql://user:pass@host:port/db or jdbc:postgresql://…"),
             new Setting("REYNA_DB_POOL_SIZE", "10", "database connections per node"),
             new Setting("REYNA_MAX_BODY_BYTES", "10485760", "largest JSON request body (and so blob) accepted, in bytes; larger → 413"),
+            new Setting("REYNA_MAX_IMPORT_BYTES", "10737418240", "largest body of POST /api/v1/import (an export, with its files in a zip), in bytes (10 GiB); larger → 413"),
             new Setting("REYNA_JWT_KEY", "(generated, stored in the database)", "private EC P-256 JWK that signs access tokens"),
             new Setting("REYNA_ACCESS_TOKEN_SECONDS", "900", "lifetime of an access token"),
             new Setting("REYNA_REFRESH_TOKEN_DAYS", "30", "lifetime of a refresh token"),
@@ -79,7 +80,7 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
     record Operations(String metricsToken, String logFormat, String sentryDsn) {
     }
 
-    record Http(String host, int port, long maxBodyBytes, String publicUrl) {
+    record Http(String host, int port, long maxBodyBytes, long maxImportBytes, String publicUrl) {
     }
 
     /** {@code jdbcUrl} null means: run the embedded PostgreSQL in the data directory. */
@@ -122,6 +123,7 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
         String host = env.text("REYNA_HOST").orElse("127.0.0.1");
         String publicUrl = env.text("REYNA_PUBLIC_URL").orElse(null);
         long maxBody = env.number("REYNA_MAX_BODY_BYTES", 10L * 1024 * 1024, 1024, 1L << 30);
+        long maxImport = env.number("REYNA_MAX_IMPORT_BYTES", 10L << 30, 1024, 1L << 50);
         String jdbcUrl = null;
         var dbUrl = env.text("REYNA_DB_URL");
         if (dbUrl.isPresent()) {
@@ -202,7 +204,7 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
             }
             roles.add(role.strip());
         }
-        return new StudioConfig(new Http(host, port, maxBody, publicUrl), new Database(jdbcUrl, pool), auth, events, sockets,
+        return new StudioConfig(new Http(host, port, maxBody, maxImport, publicUrl), new Database(jdbcUrl, pool), auth, events, sockets,
                 quotas, rateLimits, attachments, processing, operations, java.util.Collections.unmodifiableSet(roles), dataDir.toAbsolutePath().normalize(), env.unknown(known));
     }
 

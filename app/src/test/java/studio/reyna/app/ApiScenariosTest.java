@@ -638,6 +638,32 @@ class ApiScenariosTest {
                         "{\"email\":\"" + "a".repeat(20_000) + "@example.org\",\"password\":\"a long passphrase\"}").status(413),
                 call("answers a malformed URI with a problem", a, "GET", "/api/v1/blobs/%00").status(400).undocumented(),
 
+                // Export and import
+                call("exports a bucket's subtree as one document, schemas and buckets first", a, "GET", "/api/v1/export?bucketId=${bucket}")
+                        .json("/format", "reyna-export").json("/version", "1").json("/schemas/0/id", "${schema}")
+                        .json("/buckets/0/name", "Inbox ${unique}").json("/buckets/0/parentId", "null")
+                        .json("/buckets/1/name", "Child").json("/blobs/0/data/title", "First note")
+                        .responseHeader("Reyna-Export-Counts", "schemaVersions=1, buckets=2, blobs=1, attachments=0"),
+                call("refuses an attachments switch that is neither true nor false", a, "GET", "/api/v1/export?attachments=yes")
+                        .status(422).json("/errors/0/pointer", "/attachments"),
+                call("answers 404 for exporting another user's bucket", a, "GET", "/api/v1/export?bucketId=${bobBucket}").status(404),
+                call("refuses to export without signing in", anon, "GET", "/api/v1/export").status(401),
+                call("imports an export into a bucket, with one event per item it creates", a, "POST", "/api/v1/import?bucketId=${child}",
+                        importDocument("{\"title\":\"Imported\"}"))
+                        .json("/created/buckets", "1").json("/created/blobs", "1").json("/existing/schemaVersions", "1")
+                        .events("bucket.created", "blob.created"),
+                call("refuses an import whose blob breaks its schema, naming it by pointer, and imports nothing", a, "POST",
+                        "/api/v1/import?bucketId=${child}", importDocument("{\"title\":17}"))
+                        .status(422).json("/errors/0/pointer", "/blobs/0/data/title"),
+                call("refuses an import that is not JSON", a, "POST", "/api/v1/import?bucketId=${child}", "{\"format\":")
+                        .status(400),
+                call("refuses an import of another media type", a, "POST", "/api/v1/import?bucketId=${child}", "x")
+                        .contentType("text/plain").status(415),
+                call("answers 404 for importing into another user's bucket", a, "POST", "/api/v1/import?bucketId=${bobBucket}",
+                        importDocument("{\"title\":\"Imported\"}")).status(404),
+                call("refuses an import into a bucket shared read-only", b, "POST", "/api/v1/import?bucketId=${sharedRead}",
+                        importDocument("{\"title\":\"Imported\"}")).status(403),
+
                 // The rest of the surface
                 call("answers 404 as a problem for an unknown API path", a, "GET", "/api/v1/nothing-here").status(404).undocumented(),
                 call("answers 405 as a problem for a wrong method", a, "PUT", "/api/v1/me", "{}").status(405).undocumented(),
@@ -646,6 +672,19 @@ class ApiScenariosTest {
                         .json("/checks/database/status", "up").json("/checks/migrations/status", "up"),
                 call("serves its OpenAPI document", anon, "GET", "/openapi.json").json("/openapi", "3.1.0"),
                 call("serves the start page", anon, "GET", "/").undocumented());
+    }
+
+    /** An export of one bucket holding one blob of the world's schema with {@code data}. */
+    private static String importDocument(String data) {
+        return """
+                {"format":"reyna-export","version":1,
+                 "schemas":[{"id":"${schema}","name":"Note","versions":[{"version":1,"document":%s}]}],
+                 "buckets":[{"id":"0190a0b0-0000-7000-8000-000000000001","parentId":null,"name":"Imported",
+                             "createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z"}],
+                 "blobs":[{"id":"0190a0b0-0000-7000-8000-000000000002","bucketId":"0190a0b0-0000-7000-8000-000000000001",
+                           "schemaId":"${schema}","schemaVersion":1,"data":%s,
+                           "createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z"}],
+                 "attachments":[]}""".formatted(NOTE_SCHEMA, data);
     }
 
     @TestFactory

@@ -147,6 +147,31 @@ class AttachmentsS3Test {
     }
 
     @Test
+    void an_export_carries_files_kept_in_s3_and_an_import_keeps_them_there_again() throws Exception {
+        byte[] file = random(9 << 20, 11);
+        uploaded(blob, file);
+        var export = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + studio.port()
+                        + "/api/v1/export?attachments=true&bucketId=" + bucket)).header("Authorization", "Bearer " + token).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(export.statusCode()).isEqualTo(200);
+        String target = expect(api.post("/api/v1/buckets", token, Map.of("name", "S3 copy " + UUID.randomUUID())), 201)
+                .get("id").asString();
+
+        var imported = ExportImportTest.upload(studio.port(), target, token, "application/zip", export.body());
+
+        assertThat(imported.status()).as(imported.text()).isEqualTo(200);
+        assertThat(imported.json().at("/created/attachments").asLong()).isEqualTo(1);
+        String copy = api.get("/api/v1/buckets?parentId=" + target, token).json().at("/items/0/id").asString();
+        String copiedBlob = api.get("/api/v1/buckets/" + copy + "/blobs", token).json().at("/items/0/id").asString();
+        String copied = api.get("/api/v1/blobs/" + copiedBlob + "/attachments", token).json().at("/items/0/id").asString();
+        assertThat(objectKeys()).contains("attachments/" + copied);
+        var bytes = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + studio.port() + "/api/v1/blobs/" + copiedBlob
+                + "/attachments/" + copied)).header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(bytes.body()).isEqualTo(file);
+        assertThat(orphans()).isEmpty();
+    }
+
+    @Test
     void a_file_of_several_parts_goes_up_and_comes_back_whole_and_in_ranges() throws Exception {
         byte[] file = random(20 * 1024 * 1024 + 7, 21);
         String id = uploaded(blob, file);

@@ -162,6 +162,111 @@ public final class Schemas {
         return Optional.of(upgraded);
     }
 
+    /**
+     * What an import did with one schema: how many of its versions it published here, how many
+     * were here already, and every version compiled (index 0 is version 1) for checking its blobs.
+     */
+    public record Restored(int created, int existing, List<ValidatedSchema> versions) {
+    }
+
+    /**
+     * Brings a schema of an export into this studio, in the import's transaction: versions that are
+     * here already must be the same documents (a version never changes; one that differs is refused
+     * at its pointer, since the blobs of the export were written against the other document),
+     * versions that are not yet here are published — by {@code importerId}, who must own the schema
+     * if it exists. Problems are reported with pointers below {@code pointer}. Versions published
+     * here are compiled for the caller only, not cached: the transaction may still roll back.
+     *
+     * @param documents  the documents of versions 1, 2, … in order
+     * @param migrations the migration of each of those versions (null where it has none; always for version 1)
+     */
+    public Restored restore(Handle h, UUID importerId, String id, String name, String description,
+                            List<JsonNode> documents, List<JsonNode> migrations, String pointer) {
+        var problems = new ArrayList<FieldError>();
+        if (id == null || !ID.matcher(id).matches()) {
+            problems.add(new FieldError(pointer + "/id", "id must be 1–64 lower-case letters, digits, '-' or '_', starting with a letter or digit"));
+        }
+        var nameProblems = new ArrayList<FieldError>();
+        checkName(name, nameProblems);
+        nameProblems.forEach(p -> problems.add(new FieldError(pointer + p.pointer(), p.message())));
+        if (description != null && description.length() > 2000) {
+            problems.add(new FieldError(pointer + "/description", "description must be at most 2000 characters"));
+        }
+        var parsedMigrations = new ArrayList<Migration>(documents.size());
+        for (int i = 0; i < documents.size(); i++) {
+            String at = pointer + "/versions/" + i + "/document";
+            documentProblems(documents.get(i)).forEach(p ->
+                    problems.add(new FieldError(at + p.pointer().substring("/schema".length()), p.message())));
+            var migration = migrations.get(i);
+            if (migration != null && i == 0) {
+                problems.add(new FieldError(pointer + "/versions/0/migration", "version 1 follows no version: it has no migration"));
+            }
+            var migrationProblems = new ArrayList<FieldError>();
+            parsedMigrations.add(migration == null ? null : Migration.parse(migration, migrationProblems));
+            String migrationAt = pointer + "/versions/" + i;
+            migrationProblems.forEach(p -> problems.add(new FieldError(migrationAt + p.pointer(), p.message())));
+        }
+        if (!problems.isEmpty()) {
+            throw new ValidationException("schema '" + id + "' cannot be imported", problems);
+        }
+        // A concurrent import may create the same schema: the insert then waits for it, does nothing,
+        // and the schema is compared like any other that was here.
+        boolean inserted = h.createUpdate("""
+                        insert into schemas (id, owner_id, name, description, latest_version)
+                        values (:id, :owner, :name, :description, :latest) on conflict (id) do nothing""")
+                .bind("id", id).bind("owner", importerId).bind("name", name.strip()).bind("description", description)
+                .bind("latest", documents.size()).execute() == 1;
+        int here = 0;
+        if (!inserted) {
+            var info = h.createQuery("select * from schemas where id = :id for update")
+                    .bind("id", id).map(Schemas::info).one();
+            here = info.latestVersion();
+            for (int i = 0; i < Math.min(here, documents.size()); i++) {
+                var stored = h.createQuery("""
+                                select document::text as document, migration::text as migration from schema_versions
+                                where schema_id = :id and version = :v""")
+                        .bind("id", id).bind("v", i + 1)
+                        .map((rs, ctx) -> new String[] {rs.getString("document"), rs.getString("migration")}).one();
+                if (!sameJson(stored[0], documents.get(i)) || !sameJson(stored[1], migrations.get(i))) {
+                    problems.add(new FieldError(pointer + "/versions/" + i + "/document", "schema '" + id + "' version "
+                            + (i + 1) + " in this studio is another document (or migration); a version never changes, so the export's "
+                            + "blobs of this schema cannot be imported here"));
+                }
+            }
+            if (documents.size() > here && !info.ownerId().equals(importerId)) {
+                problems.add(new FieldError(pointer + "/versions/" + here, "schema '" + id + "' here has versions 1 to "
+                        + here + " and belongs to another user: only they can publish version " + (here + 1)));
+            }
+            if (!problems.isEmpty()) {
+                throw new ValidationException("schema '" + id + "' cannot be imported", problems);
+            }
+            if (documents.size() > here) {
+                h.createUpdate("update schemas set latest_version = :v, updated_at = now() where id = :id")
+                        .bind("v", documents.size()).bind("id", id).execute();
+            }
+        }
+        var versions = new ArrayList<ValidatedSchema>(documents.size());
+        for (int i = 0; i < documents.size(); i++) {
+            if (i < here) {
+                versions.add(compiled(id, i + 1));
+            } else {
+                var stored = insertVersion(h, importerId, id, i + 1, documents.get(i), migrations.get(i));
+                versions.add(new ValidatedSchema(stored, dialect.compile(stored.document()),
+                        json.writeValueAsBytes(stored.document()).length, parsedMigrations.get(i)));
+            }
+        }
+        int created = documents.size() - Math.min(here, documents.size());
+        return new Restored(created, documents.size() - created, versions);
+    }
+
+    /** Whether stored JSON text (null: none) and a document (null: none) are the same JSON. */
+    private boolean sameJson(String stored, JsonNode document) {
+        if (stored == null || document == null) {
+            return stored == null && document == null;
+        }
+        return json.writeValueAsString(json.readTree(stored)).equals(json.writeValueAsString(document));
+    }
+
     public SchemaInfo info(String schemaId) {
         return findInfo(schemaId).orElseThrow(() -> notFound(schemaId));
     }

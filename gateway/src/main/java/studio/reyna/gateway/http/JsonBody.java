@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.util.Locale;
 import java.time.Instant;
 import java.util.UUID;
+import studio.reyna.core.json.StorableJson;
 import studio.reyna.core.problem.BadRequestException;
 import studio.reyna.core.problem.NotFoundException;
 import studio.reyna.core.problem.PayloadTooLargeException;
@@ -21,13 +22,6 @@ import tools.jackson.databind.ObjectMapper;
  * rest arrives), with typed accessors that name the field at fault in a 422.
  */
 public final class JsonBody {
-    /**
-     * Numbers are stored exactly, and PostgreSQL writes them out in full (1e999 as 1000 digits).
-     * Beyond these bounds common JSON parsers refuse what we would send back (Jackson's default
-     * is 1000 digits), and PostgreSQL's own numeric range ends not much further.
-     */
-    private static final int MAX_INTEGER_DIGITS = 1000;
-    private static final int MAX_FRACTION_DIGITS = 1000;
 
     private final JsonNode root;
 
@@ -65,37 +59,8 @@ public final class JsonBody {
         if (!root.isObject()) {
             throw ValidationException.of("", "the body must be a JSON object");
         }
-        refuseUnstorable(root, "");
+        StorableJson.check(root, "");
         return new JsonBody(root);
-    }
-
-    /**
-     * What PostgreSQL cannot keep in JSON, or would give back in a form clients cannot read, is
-     * refused here at the field that holds it, rather than failing later: the NUL character
-     * (U+0000), unpaired surrogates, and numbers too long to write out.
-     */
-    private static void refuseUnstorable(JsonNode node, String pointer) {
-        if (node.isString()) {
-            refuseUnstorableText(node.asString(), pointer);
-        }
-        if (node.isBigDecimal()) {
-            var number = node.decimalValue();
-            if (number.precision() - number.scale() > MAX_INTEGER_DIGITS || number.scale() > MAX_FRACTION_DIGITS) {
-                throw ValidationException.of(pointer, "number is out of range (at most " + MAX_INTEGER_DIGITS
-                        + " digits before the decimal point and " + MAX_FRACTION_DIGITS + " after it)");
-            }
-        }
-        if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) {
-                refuseUnstorable(node.get(i), pointer + "/" + i);
-            }
-        } else if (node.isObject()) {
-            for (var entry : node.properties()) {
-                String child = pointer + "/" + entry.getKey().replace("~", "~0").replace("/", "~1");
-                refuseUnstorableText(entry.getKey(), child);
-                refuseUnstorable(entry.getValue(), child);
-            }
-        }
     }
 
     private static boolean isJson(String contentType) {
@@ -158,24 +123,6 @@ public final class JsonBody {
 
     private static PayloadTooLargeException tooLarge(long maxBytes) {
         return new PayloadTooLargeException("the body is larger than the limit of " + maxBytes + " bytes");
-    }
-
-    /**
-     * U+0000 and unpaired surrogates (JSON may spell them as escapes) cannot be stored as text:
-     * PostgreSQL refuses the first and would silently replace the second.
-     */
-    private static void refuseUnstorableText(String text, String pointer) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\u0000') {
-                throw ValidationException.of(pointer, "text cannot contain the NUL character (U+0000)");
-            }
-            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                throw ValidationException.of(pointer, "text cannot contain an unpaired UTF-16 surrogate");
-            }
-        }
     }
 
     /**

@@ -3,6 +3,7 @@ package studio.reyna.state.attachment;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -238,6 +239,92 @@ public final class Attachments {
         } catch (SdkException e) {
             throw storeUnavailable(e);
         }
+    }
+
+    /**
+     * Writes all the bytes of an attachment to {@code out}, read in the transaction of {@code h} (an
+     * export's snapshot), one chunk at a time.
+     */
+    public void writeContent(Handle h, UUID attachmentId, OutputStream out) throws IOException {
+        var row = h.createQuery("select " + COLUMNS + " from attachments where id = :id")
+                .bind("id", attachmentId).map(Attachments::row).one();
+        if (row.objectKey() == null) {
+            try (var chunks = h.createQuery("select data from attachment_chunks where attachment_id = :id order by seq")
+                    .bind("id", attachmentId).setFetchSize(1).mapTo(byte[].class).iterator()) {
+                while (chunks.hasNext()) {
+                    out.write(chunks.next());
+                }
+            }
+        } else if (row.attachment().size() > 0) {
+            read(row, 0, row.attachment().size() - 1, out);
+        }
+    }
+
+    /** An attachment an import brings: its id here, the blob (here) it belongs to, and what the export says of the file. */
+    public record Imported(UUID id, UUID blobId, String filename, String contentType, long size, String sha256,
+                           java.time.Instant createdAt) {
+    }
+
+    /**
+     * Stores an imported file in the import's transaction {@code h}, acted by {@code actorId}, unless
+     * an attachment with its id is here already (an import repeated): then answers false and reads
+     * nothing. The bytes must be the size and SHA-256 the export names, or nothing is stored (422 at
+     * {@code pointer}). The quota is left to the import, which checks it once for everything.
+     */
+    public boolean restore(Handle h, UUID actorId, Imported file, InputStream bytes, String pointer) throws IOException {
+        if (h.createQuery("select exists (select 1 from attachments where id = :id)").bind("id", file.id())
+                .mapTo(Boolean.class).one()) {
+            return false;
+        }
+        String filename;
+        String contentType;
+        try {
+            filename = checkedFilename(file.filename());
+            contentType = checkedContentType(file.contentType());
+        } catch (ValidationException e) {
+            throw new ValidationException(e.detail(), e.errors().stream()
+                    .map(error -> new studio.reyna.core.problem.FieldError(pointer + error.pointer(), error.message())).toList());
+        }
+        var blob = h.createQuery("select id, owner_id, bucket_id, schema_id, schema_version from blobs where id = :id for key share")
+                .bind("id", file.blobId())
+                .map((rs, ctx) -> new BlobRow(rs.getObject("id", UUID.class), rs.getObject("owner_id", UUID.class),
+                        rs.getObject("bucket_id", UUID.class), rs.getString("schema_id"), rs.getInt("schema_version")))
+                .one();
+        Stored stored;
+        String key = null;
+        if (s3 == null) {
+            stored = PostgresChunks.write(h, file.id(), bytes, settings.maxBytes());
+        } else {
+            key = "attachments/" + file.id();
+            String objectKey = key;
+            // Listed as garbage in a transaction of its own: if the import rolls back, the object goes too.
+            sweeper.uploading(objectKey);
+            try {
+                stored = s3.put(objectKey, contentType, bytes, settings.maxBytes(), uploadId -> sweeper.multipartStarted(objectKey, uploadId));
+            } catch (SdkException e) {
+                throw storeUnavailable(e);
+            }
+            h.createUpdate("delete from attachment_garbage where object_key = :key").bind("key", key).execute();
+        }
+        String sha256 = HexFormat.of().formatHex(stored.sha256());
+        if (stored.size() != file.size() || !sha256.equalsIgnoreCase(file.sha256())) {
+            throw ValidationException.of(pointer + "/sha256", "the file in the zip has " + stored.size()
+                    + " bytes with SHA-256 " + sha256 + ", not the " + file.size() + " bytes and SHA-256 the export names");
+        }
+        var attachment = h.createQuery("""
+                        insert into attachments (id, blob_id, owner_id, filename, content_type, size_bytes, sha256,
+                                                 storage, chunk_bytes, object_key, created_at)
+                        values (:id, :blob, :owner, :filename, :contentType, :size, :sha256, :storage, :chunkBytes,
+                                :objectKey, :createdAt)
+                        returning\s""" + COLUMNS)
+                .bind("id", file.id()).bind("blob", blob.id()).bind("owner", blob.ownerId())
+                .bind("filename", filename).bind("contentType", contentType)
+                .bind("size", stored.size()).bind("sha256", stored.sha256()).bind("storage", key == null ? "postgres" : "s3")
+                .bind("chunkBytes", key == null ? PostgresChunks.CHUNK_BYTES : null).bind("objectKey", key)
+                .bind("createdAt", java.sql.Timestamp.from(file.createdAt()))
+                .map(Attachments::row).one();
+        append(h, EventType.ATTACHMENT_ADDED, blob, attachment.attachment(), actorId);
+        return true;
     }
 
     /** Deletes an attachment of a blob the caller may write to; its bytes go back to the owner's quota (a trigger counts them). */
