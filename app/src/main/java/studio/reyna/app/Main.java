@@ -8,15 +8,17 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import studio.reyna.db.backup.Backups;
 import studio.reyna.state.usage.Usage;
 
 /**
  * The command line: {@code serve} runs the studio, {@code migrate} only updates the database,
- * {@code user quota} shows or sets one user's quotas.
+ * {@code user quota} shows or sets one user's quotas, {@code backup} and {@code restore} copy a whole
+ * installation.
  */
 @Command(name = "reyna", mixinStandardHelpOptions = true, version = "ReYNa Studio 0.1.0",
         description = "Self-hostable, real-time, schema-driven content studio.",
-        subcommands = {Main.Serve.class, Main.Migrate.class, Main.User.class})
+        subcommands = {Main.Serve.class, Main.Migrate.class, Main.User.class, Main.Backup.class, Main.Restore.class})
 public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -26,6 +28,11 @@ public final class Main {
                     if (e instanceof Environment.ConfigException) {
                         cmd.getErr().println("configuration error: " + e.getMessage());
                         return 2;
+                    }
+                    if (e instanceof Backups.Refused) {
+                        // Expected and explained: the message is the whole story, a stack trace would bury it.
+                        cmd.getErr().println("reyna " + cmd.getCommandName() + ": " + e.getMessage());
+                        return 1;
                     }
                     log.error("reyna {} failed: {}", cmd.getCommandName(), e.getMessage(), e);
                     cmd.getErr().println("reyna " + cmd.getCommandName() + " failed: " + e.getMessage());
@@ -128,5 +135,55 @@ public final class Main {
             }
             return 0;
         }
+    }
+
+    @Command(name = "backup", description = "Back up the whole installation (its database) to one file; works while the studio runs.")
+    static final class Backup extends DataOptions implements Callable<Integer> {
+        @Option(names = "--out", description = "the file to write (default: reyna-backup-<time>.dump, or .tar.gz for a "
+                + "physical backup of the embedded database); never overwritten")
+        Path out;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            var config = StudioConfig.read(System.getenv(), null, dataDir);
+            Backups.backup(installation(config), out, progress(spec));
+            return 0;
+        }
+    }
+
+    @Command(name = "restore", description = "Restore a backup into the configured database (external) or data directory "
+            + "(embedded; the studio must be stopped).")
+    static final class Restore extends DataOptions implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(index = "0", description = "the backup file")
+        Path file;
+
+        @Option(names = "--force", description = "replace a database that holds a studio already (embedded: the old one is kept aside)")
+        boolean force;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            var config = StudioConfig.read(System.getenv(), null, dataDir);
+            Backups.restore(installation(config), file, force, progress(spec));
+            return 0;
+        }
+    }
+
+    private static Backups.Installation installation(StudioConfig config) {
+        return new Backups.Installation(config.database().jdbcUrl(), config.dataDir(), System.getenv("REYNA_PG_BIN"));
+    }
+
+    /** Progress goes to stderr, so stdout stays free for the log (and for pipes). */
+    private static studio.reyna.db.backup.Progress progress(picocli.CommandLine.Model.CommandSpec spec) {
+        var err = spec.commandLine().getErr();
+        return line -> {
+            err.println("reyna " + spec.name() + ": " + line);
+            err.flush();
+        };
     }
 }
