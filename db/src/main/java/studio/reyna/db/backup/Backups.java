@@ -213,6 +213,12 @@ public final class Backups {
                 contents = DumpArchive.restore(database.jdbcUrl(), connection, file, pgRestore, false, progress);
             }
         } catch (RuntimeException | SQLException e) {
+            if (EmbeddedDatabase.inUse(dataDir)) {
+                // A server that did not become ready in time may still be replaying: its files must not move under it.
+                throw new IllegalStateException("the restored PostgreSQL did not become ready and is still running on " + pgData
+                        + ": let it finish (or stop it), then start the studio; the previous database is in "
+                        + (aside != null ? aside : "(none)") + ": " + e.getMessage(), e);
+            }
             Path failed = dataDir.resolve("postgres.failed-restore-" + stamp);
             if (Files.exists(pgData)) {
                 Files.move(pgData, failed);
