@@ -142,6 +142,21 @@ class BackupTest {
             assertThat(forced.output()).contains("kept in " + aside.getFirst());
             assertThat(aside.getFirst().resolve("PG_VERSION")).exists();
         }
+
+        Path truncated = dir.resolve("truncated.tar.gz");
+        byte[] whole = Files.readAllBytes(backup);
+        Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 2));
+        var filesBefore = files(dataDir);
+        var cut = reyna(Map.of(), "restore", truncated.toString(), "--data-dir", dataDir.toString(), "--force");
+        assertThat(cut.exit()).isEqualTo(1);
+        assertThat(cut.output()).contains(truncated + " is cut short");
+        assertThat(files(dataDir)).as("nothing changed").isEqualTo(filesBefore);
+    }
+
+    private static List<String> files(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.map(path -> dir.relativize(path) + " " + path.toFile().length()).sorted().toList();
+        }
     }
 
     @Test
