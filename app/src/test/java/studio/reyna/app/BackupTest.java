@@ -151,6 +151,36 @@ class BackupTest {
         assertThat(cut.exit()).isEqualTo(1);
         assertThat(cut.output()).contains(truncated + " is cut short");
         assertThat(files(dataDir)).as("nothing changed").isEqualTo(filesBefore);
+
+        // Whole and well-formed, but its label names a checkpoint the WAL does not hold: PostgreSQL cannot start on it.
+        Path unreplayable = dir.resolve("unreplayable.tar.gz");
+        rewriteBackupLabel(backup, unreplayable);
+        var failed = reyna(Map.of(), "restore", unreplayable.toString(), "--data-dir", dataDir.toString(), "--force");
+        assertThat(failed.exit()).isEqualTo(1);
+        assertThat(failed.output()).contains("the restore failed, so the previous database is back in place", "exited while starting");
+        assertThat(files(dataDir).stream().filter(name -> !name.startsWith("postgres.failed-restore-")).toList())
+                .as("the data directory as it was, but for the failed restore kept for a look").isEqualTo(filesBefore);
+    }
+
+    private static void rewriteBackupLabel(Path backup, Path out) throws IOException {
+        try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+                new java.util.zip.GZIPInputStream(Files.newInputStream(backup)));
+             var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+                     new java.util.zip.GZIPOutputStream(Files.newOutputStream(out)))) {
+            for (var entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                byte[] content = in.readAllBytes();
+                if (entry.getName().equals("backup_label")) {
+                    content = new String(content, StandardCharsets.UTF_8)
+                            .replaceFirst("CHECKPOINT LOCATION: \\S+", "CHECKPOINT LOCATION: 7/FF000080").getBytes(StandardCharsets.UTF_8);
+                    // A new entry: the input stream still reads by the size of the one it handed out.
+                    entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("backup_label");
+                    entry.setSize(content.length);
+                }
+                tar.putArchiveEntry(entry);
+                tar.write(content);
+                tar.closeArchiveEntry();
+            }
+        }
     }
 
     private static List<String> files(Path dir) throws IOException {

