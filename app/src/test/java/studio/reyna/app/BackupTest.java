@@ -127,7 +127,8 @@ class BackupTest {
             }
             numbers.sort(null);
             int k = numbers.size();
-            assertThat(numbers).as("a prefix of the writes, without gaps").isEqualTo(java.util.stream.IntStream.range(0, k).boxed().toList());
+            assertThat(numbers).as("a prefix of the writes, without gaps")
+                    .isEqualTo(java.util.stream.IntStream.range(0, k).boxed().toList());
             assertThat(k).as("every write acknowledged before the backup started, none after it ended (but one in flight)")
                     .isBetween(acknowledgedAtStart, acknowledgedAtEnd + 1);
             var usage = Api.expect(api.get("/api/v1/me/usage", content.token()), 200);

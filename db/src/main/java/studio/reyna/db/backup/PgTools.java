@@ -75,6 +75,10 @@ final class PgTools {
 
     /** The error when no program is recent enough: what the server is, what was found, what to install. */
     static String missing(String name, int serverMajor, String serverVersion, List<Program> found) {
+        if (found.isEmpty() && serverMajor == 0) {
+            return "no " + name + " was found: install the PostgreSQL client programs (e.g. postgresql-client) or set "
+                    + "REYNA_PG_BIN to the directory that holds them";
+        }
         String there = found.isEmpty() ? "none was found"
                 : "found only " + String.join(", ", found.stream().map(p -> p.version() + " (" + p.path() + ")").toList());
         return "the database server is PostgreSQL " + serverVersion + " and " + name + " must be version " + serverMajor
