@@ -137,7 +137,8 @@ public final class Main {
         }
     }
 
-    @Command(name = "backup", description = "Back up the whole installation (its database) to one file; works while the studio runs.")
+    @Command(name = "backup", mixinStandardHelpOptions = true,
+            description = "Back up the whole installation (its database) to one file; works while the studio runs.")
     static final class Backup extends DataOptions implements Callable<Integer> {
         @Option(names = "--out", description = "the file to write (default: reyna-backup-<time>.dump, or .tar.gz for a "
                 + "physical backup of the embedded database); never overwritten")
@@ -154,8 +155,9 @@ public final class Main {
         }
     }
 
-    @Command(name = "restore", description = "Restore a backup into the configured database (external) or data directory "
-            + "(embedded; the studio must be stopped).")
+    @Command(name = "restore", mixinStandardHelpOptions = true,
+            description = "Restore a backup into the configured database (external) or data directory "
+                    + "(embedded; the studio must be stopped).")
     static final class Restore extends DataOptions implements Callable<Integer> {
         @picocli.CommandLine.Parameters(index = "0", description = "the backup file")
         Path file;
