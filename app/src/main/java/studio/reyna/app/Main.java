@@ -8,17 +8,19 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import studio.reyna.db.backup.Backups;
 import studio.reyna.state.usage.Usage;
 
 /**
  * The command line: {@code serve} runs the studio, {@code migrate} only updates the database,
  * {@code user quota} shows or sets one user's quotas, {@code schema migrate} rewrites a schema's blobs
- * at its latest version, {@code export} and {@code import} move content out of and into a running studio.
+ * at its latest version, {@code export} and {@code import} move content out of and into a running studio,
+ * {@code backup} and {@code restore} copy a whole installation.
  */
 @Command(name = "reyna", mixinStandardHelpOptions = true, version = "ReYNa Studio 0.1.0",
         description = "Self-hostable, real-time, schema-driven content studio.",
         subcommands = {Main.Serve.class, Main.Migrate.class, Main.User.class, Main.Schema.class, ExportCommand.class,
-                ImportCommand.class})
+                ImportCommand.class, Main.Backup.class, Main.Restore.class})
 public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -32,6 +34,11 @@ public final class Main {
                     if (e instanceof StudioClient.Failure || e instanceof java.net.ConnectException) {
                         cmd.getErr().println("reyna " + cmd.getCommandName() + ": " + (e instanceof java.net.ConnectException
                                 ? "cannot reach the studio (is it running, and is --url right?)" : e.getMessage()));
+                        return 1;
+                    }
+                    if (e instanceof Backups.Refused) {
+                        // Expected and explained: the message is the whole story, a stack trace would bury it.
+                        cmd.getErr().println("reyna " + cmd.getCommandName() + ": " + e.getMessage());
                         return 1;
                     }
                     log.error("reyna {} failed: {}", cmd.getCommandName(), e.getMessage(), e);
@@ -49,7 +56,7 @@ public final class Main {
         Path dataDir;
     }
 
-    @Command(name = "serve", description = "Run the studio and print the URL to open.")
+    @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the studio and print the URL to open.")
     static final class Serve extends DataOptions implements Callable<Integer> {
         @Option(names = "--port", description = "HTTP port (default: $REYNA_PORT or 8080; 0 picks a free one)")
         Integer port;
@@ -78,23 +85,26 @@ public final class Main {
         }
     }
 
-    @Command(name = "migrate", description = "Bring the database schema up to date, then exit.")
+    @Command(name = "migrate", mixinStandardHelpOptions = true,
+            description = "Bring the database schema up to date, then exit.")
     static final class Migrate extends DataOptions implements Callable<Integer> {
         @Override
         public Integer call() {
             var config = StudioConfig.read(System.getenv(), null, dataDir);
-            try (var connected = Studio.connect(config)) {
+            try (var connected = Studio.connect(config, true)) {
                 System.out.println("database schema is at version " + connected.schemaVersion());
             }
             return 0;
         }
     }
 
-    @Command(name = "user", description = "Administer one user.", subcommands = Main.Quota.class)
+    @Command(name = "user", mixinStandardHelpOptions = true, description = "Administer one user.",
+            subcommands = Main.Quota.class)
     static final class User {
     }
 
-    @Command(name = "quota", description = "Show a user's use and quotas; with options, set their own maxima first.")
+    @Command(name = "quota", mixinStandardHelpOptions = true,
+            description = "Show a user's use and quotas; with options, set their own maxima first.")
     static final class Quota extends DataOptions implements Callable<Integer> {
         @picocli.CommandLine.Parameters(index = "0", description = "the user's email")
         String email;
@@ -116,7 +126,7 @@ public final class Main {
             var config = StudioConfig.read(System.getenv(), null, dataDir);
             var maxima = new Usage.Override(Sizes.maximum(blobs, "--blobs", false), Sizes.maximum(buckets, "--buckets", false),
                     Sizes.maximum(bytes, "--bytes", true));
-            try (var connected = Studio.connect(config)) {
+            try (var connected = Studio.connect(config, true)) {
                 var quotas = config.quotas();
                 var usage = new Usage(connected.database().jdbi(), new Usage.Limits(quotas.blobs(), quotas.buckets(), quotas.bytes()));
                 var user = usage.userWithEmail(email);
@@ -137,12 +147,14 @@ public final class Main {
         }
     }
 
-    @Command(name = "schema", description = "Administer schemas.", subcommands = Main.SchemaMigrate.class)
+    @Command(name = "schema", mixinStandardHelpOptions = true, description = "Administer schemas.",
+            subcommands = Main.SchemaMigrate.class)
     static final class Schema {
     }
 
-    @Command(name = "migrate", description = "Rewrite every blob of a schema stored at an older version at its latest "
-            + "version, in batches, beside live traffic. Stopped, it goes on where it stopped when run again.")
+    @Command(name = "migrate", mixinStandardHelpOptions = true,
+            description = "Rewrite every blob of a schema stored at an older version at its latest version, in batches, "
+                    + "beside live traffic. Stopped, it goes on where it stopped when run again.")
     static final class SchemaMigrate extends DataOptions implements Callable<Integer> {
         @picocli.CommandLine.Parameters(index = "0", description = "the schema's id")
         String schemaId;
@@ -159,7 +171,7 @@ public final class Main {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--batch-size must be 1 to 10000");
             }
             var config = StudioConfig.read(System.getenv(), null, dataDir);
-            try (var connected = Studio.connect(config)) {
+            try (var connected = Studio.connect(config, true)) {
                 var migrations = Studio.blobMigrations(connected, config);
                 var err = spec.commandLine().getErr();
                 long total;
@@ -182,5 +194,57 @@ public final class Main {
             }
             return 0;
         }
+    }
+
+    @Command(name = "backup", mixinStandardHelpOptions = true,
+            description = "Back up the whole installation (its database) to one file; works while the studio runs.")
+    static final class Backup extends DataOptions implements Callable<Integer> {
+        @Option(names = "--out", description = "the file to write (default: reyna-backup-<time>.dump, or .tar.gz for a "
+                + "physical backup of the embedded database); never overwritten")
+        Path out;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            var config = StudioConfig.read(System.getenv(), null, dataDir);
+            Backups.backup(installation(config), out, progress(spec));
+            return 0;
+        }
+    }
+
+    @Command(name = "restore", mixinStandardHelpOptions = true,
+            description = "Restore a backup into the configured database (external) or data directory "
+                    + "(embedded; the studio must be stopped).")
+    static final class Restore extends DataOptions implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(index = "0", description = "the backup file")
+        Path file;
+
+        @Option(names = "--force", description = "replace a database that holds a studio already (embedded: the old one is kept aside)")
+        boolean force;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            var config = StudioConfig.read(System.getenv(), null, dataDir);
+            Backups.restore(installation(config), file, force, progress(spec));
+            return 0;
+        }
+    }
+
+    private static Backups.Installation installation(StudioConfig config) {
+        return new Backups.Installation(config.database().jdbcUrl(), config.dataDir(), System.getenv("REYNA_PG_BIN"));
+    }
+
+    /** Progress goes to stderr, so stdout stays free for the log (and for pipes). */
+    private static studio.reyna.db.backup.Progress progress(picocli.CommandLine.Model.CommandSpec spec) {
+        var err = spec.commandLine().getErr();
+        return line -> {
+            err.println("reyna " + spec.name() + ": " + line);
+            err.flush();
+        };
     }
 }

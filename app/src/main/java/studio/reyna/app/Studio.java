@@ -98,11 +98,25 @@ final class Studio implements AutoCloseable {
 
     /** Connects to (or starts) the database and brings its schema up to date; nothing else. */
     static Connected connect(StudioConfig config) {
+        return connect(config, false);
+    }
+
+    /**
+     * As {@link #connect(StudioConfig)}; with {@code beside} (a command run next to a studio), the
+     * embedded database is the server a studio already runs on the data directory, if one does,
+     * instead of one started here, which that studio's lock would refuse.
+     */
+    static Connected connect(StudioConfig config, boolean beside) {
         EmbeddedDatabase embedded = null;
         String jdbcUrl = config.database().jdbcUrl();
         if (jdbcUrl == null) {
-            embedded = EmbeddedDatabase.start(config.dataDir());
-            jdbcUrl = embedded.jdbcUrl();
+            var running = beside ? EmbeddedDatabase.running(config.dataDir()) : java.util.Optional.<EmbeddedDatabase.Running>empty();
+            if (running.isPresent()) {
+                jdbcUrl = running.get().jdbcUrl();
+            } else {
+                embedded = EmbeddedDatabase.start(config.dataDir());
+                jdbcUrl = embedded.jdbcUrl();
+            }
         }
         try {
             var database = Database.connect(jdbcUrl, config.database().poolSize());

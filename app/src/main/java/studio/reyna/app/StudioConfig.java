@@ -64,6 +64,7 @@ record StudioConfig(Http http, Database database, Auth auth, Events events, Sock
             new Setting("REYNA_METRICS_TOKEN", "(none: /metrics is open)", "a bearer token Prometheus must send to read /metrics"),
             new Setting("REYNA_LOG_FORMAT", "json", "json: one JSON object per log line; text: lines for people"),
             new Setting("REYNA_SENTRY_DSN", "(none)", "send unexpected errors to Sentry at this DSN"),
+            new Setting("REYNA_PG_BIN", "(searched)", "directory of pg_dump and pg_restore for bin/reyna backup and restore"),
             new Setting("REYNA_JAVA_OPTS", "(none)", "JVM flags; read by bin/reyna, not by the studio"));
 
     /** Largest attachment S3 itself stores (5 TiB), and so the largest limit that can be set. */

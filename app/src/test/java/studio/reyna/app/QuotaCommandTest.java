@@ -17,14 +17,14 @@ class QuotaCommandTest {
     Path dataDir;
 
     @Test
-    void an_admin_sees_and_sets_a_users_quotas_and_the_studio_enforces_them() {
+    void an_admin_sees_and_sets_a_users_quotas_beside_a_running_studio_or_alone_and_the_studio_enforces_them() {
         String email;
         try (var studio = Studio.start(StudioConfig.read(Map.of(), 0, dataDir))) {
             email = new Api(studio.port()).register("admin-managed").at("/user/email").asString();
+            // Beside the running studio, the command uses that studio's embedded server.
+            String shown = run("user", "quota", email.toUpperCase(), "--data-dir", dataDir.toString());
+            assertThat(shown).containsPattern("blobs\\s+0\\s+10000").containsPattern("bytes\\s+0\\s+10000000000");
         }
-
-        String shown = run("user", "quota", email.toUpperCase(), "--data-dir", dataDir.toString());
-        assertThat(shown).containsPattern("blobs\\s+0\\s+10000").containsPattern("bytes\\s+0\\s+10000000000");
 
         String set = run("user", "quota", email, "--buckets", "1", "--bytes", "2MiB", "--data-dir", dataDir.toString());
         assertThat(set).containsPattern("buckets\\s+0\\s+1\\n").containsPattern("bytes\\s+0\\s+2097152");

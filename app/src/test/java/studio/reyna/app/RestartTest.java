@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import studio.reyna.db.EmbeddedDatabase;
 
 /**
  * The embedded default, as {@code bin/reyna serve} runs it: PostgreSQL in the data directory,
@@ -45,6 +47,12 @@ class RestartTest {
             assertThat(blob.json().at("/data/text").asString()).isEqualTo("Dear diary");
             assertThat(blob.json().get("bucketId").asString()).isEqualTo(bucketId);
             assertThat(api.get("/health/ready", null).status()).isEqualTo(200);
+            // Durable: a commit is flushed to disk before it is acknowledged (zonky turns both off).
+            var server = EmbeddedDatabase.running(dataDir).orElseThrow();
+            Jdbi.create(server.jdbcUrl()).useHandle(h -> {
+                assertThat(h.createQuery("show fsync").mapTo(String.class).one()).isEqualTo("on");
+                assertThat(h.createQuery("show synchronous_commit").mapTo(String.class).one()).isEqualTo("on");
+            });
 
             assertThatThrownBy(() -> Studio.start(StudioConfig.read(Map.of(), 0, dataDir)))
                     .as("a second studio on the same data directory")

@@ -36,6 +36,11 @@ final class StudioProcess implements AutoCloseable {
      * @param environment its {@code REYNA_*} variables (none is inherited)
      */
     static StudioProcess start(Path dir, List<String> jvmFlags, Map<String, String> environment) throws Exception {
+        return start(dir, jvmFlags, environment, dir.resolve("unused-data"));
+    }
+
+    /** As above, with the embedded database in {@code dataDir} (kept from one start to the next). */
+    static StudioProcess start(Path dir, List<String> jvmFlags, Map<String, String> environment, Path dataDir) throws Exception {
         Files.createDirectories(dir);
         var command = new ArrayList<String>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -43,7 +48,7 @@ final class StudioProcess implements AutoCloseable {
         // The studio's own logging configuration, not the tests' (which the class path also holds).
         command.add("-Dlogback.configurationFile=logback.xml");
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "studio.reyna.app.Main", "serve", "--port", "0",
-                "--data-dir", dir.resolve("unused-data").toString()));
+                "--data-dir", dataDir.toString()));
         var builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().keySet().removeIf(name -> name.startsWith("REYNA_"));
         builder.environment().putAll(environment);
