@@ -290,6 +290,20 @@ class AccessMatrixTest {
                 user("DELETE", "/api/v1/blobs/{blobId}").header("If-Match", "\"1\"").expect(
                         "204 204 204 | 403 403 404 | 204 204 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
 
+                // A batch's operations are checked as their single requests are.
+                user("POST", "/api/v1/batch").variant("update a blob").body("{\"operations\":[{\"op\":\"update\","
+                                + "\"blobId\":\"${blob}\",\"ifMatch\":1,\"data\":{\"title\":\"Batched\"}}]}").expect(
+                        "200 200 200 | 403 403 404 | 200 200 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
+                user("POST", "/api/v1/batch").variant("create in a bucket").body("{\"operations\":[{\"op\":\"create\","
+                                + "\"bucketId\":\"${bucket}\",\"schemaId\":\"${schema}\",\"data\":{\"title\":\"Batched\"}}]}").expect(
+                        "200 200 200 | 403 403 404 | 200 200 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
+                // Export reads a subtree, import writes into a bucket.
+                user("GET", "/api/v1/export").query("bucketId=${bucket}").expect(
+                        "200 200 200 | 200 200 404 | 200 200 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
+                user("POST", "/api/v1/import").query("bucketId=${bucket}").body("{\"format\":\"reyna-export\",\"version\":1,"
+                                + "\"schemas\":[],\"buckets\":[],\"blobs\":[],\"attachments\":[]}").expect(
+                        "200 200 200 | 403 403 404 | 200 200 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
+
                 // Attachments follow their blob: whoever may read it reads them, whoever may write it adds and deletes them.
                 user("POST", "/api/v1/blobs/{blobId}/attachments").query("filename=notes.txt").contentType("text/plain")
                         .body("A new note").expect(
