@@ -44,6 +44,7 @@ import studio.reyna.gateway.openapi.OpenApiRoutes;
 import studio.reyna.gateway.realtime.RealtimeHub;
 import studio.reyna.gateway.realtime.RealtimeEndpoint;
 import studio.reyna.gateway.schema.SchemaRoutes;
+import studio.reyna.gateway.search.SearchRoutes;
 import studio.reyna.gateway.share.PublicRoutes;
 import studio.reyna.gateway.share.ShareRoutes;
 import studio.reyna.gateway.usage.UsageRoutes;
@@ -62,6 +63,7 @@ import studio.reyna.state.attachment.S3Objects;
 import studio.reyna.state.blob.Blobs;
 import studio.reyna.state.bucket.BucketTree;
 import studio.reyna.state.bucket.Buckets;
+import studio.reyna.state.search.Search;
 import studio.reyna.state.share.Links;
 import studio.reyna.state.share.Shares;
 import studio.reyna.state.usage.Usage;
@@ -169,6 +171,7 @@ final class Studio implements AutoCloseable {
             var shares = new Shares(jdbi, access, events);
             var links = new Links(jdbi, access, ids, clock);
             var tree = new BucketTree(jdbi);
+            var search = new Search(jdbi, access);
 
             EventBus bus = config.events().natsUrl() == null ? new InProcessEventBus()
                     : NatsEventBus.start(config.events().natsUrl(), config.events().subjectPrefix(),
@@ -233,7 +236,8 @@ final class Studio implements AutoCloseable {
                     new BlobRoutes(blobs, bodies)::routes,
                     new AttachmentRoutes(attachments)::routes,
                     new ShareRoutes(shares, links, bodies, () -> url(config.http(), listening.get().port()))::routes,
-                    new PublicRoutes(links, buckets, blobs, attachments)::routes);
+                    new PublicRoutes(links, buckets, blobs, attachments)::routes,
+                    new SearchRoutes(search)::routes);
             // Without the api role a node answers only what operations need: health, metrics, the contract.
             boolean serving = config.roles().contains("api");
             var features = new java.util.ArrayList<>(operations);

@@ -290,6 +290,12 @@ class AccessMatrixTest {
                 user("DELETE", "/api/v1/blobs/{blobId}").header("If-Match", "\"1\"").expect(
                         "204 204 204 | 403 403 404 | 204 204 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
 
+                // Search reads what the caller may read: a bucketId it cannot see answers 404 like the bucket itself.
+                user("GET", "/api/v1/search").query("q=matrix&bucketId=${bucket}").expect(
+                        "200 200 200 | 200 200 404 | 200 200 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
+                userWithoutResource("GET", "/api/v1/search").query("q=matrix").expect(
+                        "200 | 200 | 200 | 200 | 401 | 401 | 401 | 401"),
+
                 // Attachments follow their blob: whoever may read it reads them, whoever may write it adds and deletes them.
                 user("POST", "/api/v1/blobs/{blobId}/attachments").query("filename=notes.txt").contentType("text/plain")
                         .body("A new note").expect(
