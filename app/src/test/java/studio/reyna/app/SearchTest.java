@@ -113,6 +113,46 @@ class SearchTest {
     }
 
     @Test
+    void a_last_word_that_begins_very_many_words_still_finds_them_all() {
+        var ann = User.register("ann");
+        String prefix = uniqueLetters();
+        var notes = new ArrayList<String>();
+        for (int blob = 0; blob < 6; blob++) {
+            var words = new StringBuilder();
+            for (int i = 0; i < 20; i++) {
+                int n = blob * 20 + i;
+                words.append(prefix).append((char) ('a' + n / 26)).append((char) ('a' + n % 26)).append(' ');
+            }
+            notes.add(ann.note("Words " + blob, words.toString().strip()));
+        }
+
+        assertThat(ann.find(prefix)).containsExactlyInAnyOrderElementsOf(notes);
+        assertThat(ann.find(prefix + "ac")).containsExactly(notes.getFirst());
+    }
+
+    @Test
+    void a_changed_title_is_found_by_its_new_words_at_once() {
+        var ann = User.register("ann");
+        String word = uniqueLetters();
+        String note = ann.note("Before", "");
+        Api.expect(API.call("PUT", "/api/v1/blobs/" + note, ann.token(), "application/json",
+                "{\"data\":{\"title\":\"After " + word + "\"}}", Map.of("If-Match", "\"1\"")), 200);
+
+        assertThat(ann.find(word.substring(0, 6))).containsExactly(note);
+        assertThat(ann.find("before")).isEmpty();
+    }
+
+    /** Eight letters no other test writes: its words begin with something no one else's do. */
+    private static String uniqueLetters() {
+        var random = new java.util.Random();
+        var letters = new StringBuilder("zq");
+        for (int i = 0; i < 6; i++) {
+            letters.append((char) ('a' + random.nextInt(26)));
+        }
+        return letters.toString();
+    }
+
+    @Test
     void quoted_phrases_match_words_side_by_side_and_a_minus_excludes_a_word() {
         var ann = User.register("ann");
         String phrase = ann.note("Repair guide for laptops", "");

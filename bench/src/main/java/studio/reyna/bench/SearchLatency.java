@@ -26,9 +26,12 @@ import org.HdrHistogram.Histogram;
  * <p>{@code --mode measure}: {@code workers} threads, each with one keep-alive connection, send
  * searches back to back (a closed loop) as the first {@code searchers} users, after
  * {@code warmup-seconds} that are not counted, for {@code seconds}. The queries are made from
- * {@code titles} (a sample of the seeded titles), so their words occur as often as words in the
- * data do: a word, the beginning of a word, two words, a quoted pair, a word without another,
- * a word within one of the user's buckets. Prints p50/p90/p95/p99/max, overall and per kind.
+ * {@code titles} (a sample of the seeded titles): a word, the beginning of a word, two words, a
+ * quoted pair, a word without another, a word within one of the user's buckets. With
+ * {@code --words text} the first word is drawn from the titles' running text, so it is as common
+ * as words in the data are ("the" one time in fourteen); with {@code --words vocabulary} it is
+ * drawn from the distinct words, each as likely as any other, nearer to what people type into a
+ * search box. Prints p50/p90/p95/p99/max, overall and per kind.
  */
 public final class SearchLatency {
     private SearchLatency() {
@@ -97,11 +100,26 @@ public final class SearchLatency {
             searchers.add(new Searcher(fields[0], List.of(fields).subList(1, fields.length)));
         }
         searchers.subList(Math.min(args.integer("searchers", 10), searchers.size()), searchers.size()).clear();
-        var words = new ArrayList<String[]>();
+        var titles = new ArrayList<String[]>();
         for (String title : Files.readAllLines(Path.of(args.text("titles", "titles.txt")))) {
             var split = title.strip().split("\\s+");
             if (split.length >= 2) {
-                words.add(split);
+                titles.add(split);
+            }
+        }
+        boolean byVocabulary = switch (args.text("words", "text")) {
+            case "text" -> false;
+            case "vocabulary" -> true;
+            default -> throw new IllegalArgumentException("--words is text or vocabulary");
+        };
+        // Each distinct word once, with a title it occurs in (the next words of a query come from there).
+        var vocabulary = new ArrayList<Map.Entry<String[], Integer>>();
+        var seen = new java.util.HashSet<String>();
+        for (var title : titles) {
+            for (int i = 0; i < title.length - 1; i++) {
+                if (seen.add(title[i])) {
+                    vocabulary.add(Map.entry(title, i));
+                }
             }
         }
         int workers = args.integer("workers", 4);
@@ -123,7 +141,8 @@ public final class SearchLatency {
                 try (var connection = new HttpConnection(api.base(), 30_000)) {
                     while (System.nanoTime() < end) {
                         var searcher = searchers.get(random.nextInt(searchers.size()));
-                        var query = query(random, words, searcher, limit);
+                        var query = byVocabulary ? query(random, vocabulary.get(random.nextInt(vocabulary.size())), titles, searcher, limit)
+                                : query(random, titles, searcher, limit);
                         long t0 = System.nanoTime();
                         int status = connection.get(query.path(), searcher.token());
                         long t1 = System.nanoTime();
@@ -146,8 +165,9 @@ public final class SearchLatency {
             thread.join();
         }
         System.out.println("RESULT");
-        System.out.printf("  %d searches in %d s by %d workers (closed loop, %d users, limit=%d): %.0f searches/s; statuses %s%n",
-                found.get(), seconds, workers, searchers.size(), limit, found.get() / (double) seconds, new TreeMap<>(statuses));
+        System.out.printf("  words from the %s: %d searches in %d s by %d workers (closed loop, %d users, limit=%d): %.0f searches/s; statuses %s%n",
+                byVocabulary ? "vocabulary (each distinct word alike)" : "text (as frequent as in the data)", found.get(), seconds,
+                workers, searchers.size(), limit, found.get() / (double) seconds, new TreeMap<>(statuses));
         System.out.println("  kind                       count   p50 ms   p90 ms   p95 ms   p99 ms   max ms");
         var rows = new LinkedHashMap<String, Histogram>();
         rows.put("all", all);
@@ -157,10 +177,17 @@ public final class SearchLatency {
                 h.getValueAtPercentile(99) / 1e6, h.getMaxValue() / 1e6));
     }
 
-    /** One search as a person might type it, from the words of a title that exists. */
+    /** A search from a word of the running text: common words come up as often as they occur. */
     private static Query query(Random random, List<String[]> titles, Searcher searcher, int limit) {
         String[] title = titles.get(random.nextInt(titles.size()));
-        int i = random.nextInt(title.length - 1);
+        return query(random, Map.entry(title, random.nextInt(title.length - 1)), titles, searcher, limit);
+    }
+
+    /** One search as a person might type it, starting at word {@code at} of a title that exists. */
+    private static Query query(Random random, Map.Entry<String[], Integer> at, List<String[]> titles, Searcher searcher,
+                               int limit) {
+        String[] title = at.getKey();
+        int i = at.getValue();
         String word = title[i];
         String next = title[i + 1];
         String other = titles.get(random.nextInt(titles.size()))[0];

@@ -27,6 +27,8 @@ public final class Search {
     private static final Pattern SCHEMA_ID = Pattern.compile("^[a-z0-9][a-z0-9_-]{0,63}$");
     /** A search that takes longer than this is stopped: its pooled connection is needed by others. */
     private static final String STATEMENT_TIMEOUT = "5s";
+    /** How many words a last word may begin and still be searched as those words, exactly (see {@link #tsquery}). */
+    private static final int PREFIX_WORDS = 100;
     /** Marks PostgreSQL puts around matches; taken out of the text first, turned into {@code <mark>} after escaping. */
     private static final char MARK_START = '\u0002';
     private static final char MARK_END = '\u0003';
@@ -63,8 +65,10 @@ public final class Search {
         }
         var after = Cursor.of(page.after());
         return jdbi.inTransaction(h -> {
-            h.execute("set local statement_timeout = '" + STATEMENT_TIMEOUT + "'");
-            h.execute("set transaction read only");
+            // A plan for this query's words, never a generic one: how many rows a word matches ranges
+            // from none to all of them, and the plan that is right for one is wrong for the other.
+            h.execute("select set_config('statement_timeout', ?, true), set_config('plan_cache_mode', 'force_custom_plan', true)",
+                    STATEMENT_TIMEOUT);
             String tsquery = tsquery(h, query);
             if (tsquery == null) {
                 return new Page<>(List.of(), null);
@@ -84,18 +88,31 @@ public final class Search {
 
     /**
      * The query as PostgreSQL's text form of a {@code tsquery}: the words in web-search syntax, with
-     * the last word's lexemes in its place, each as a prefix (all of them: "e-mail" gives 'e-mail',
-     * 'e' and 'mail'). Null when it holds no word at all (only punctuation, say); 422 when it only
+     * the last word in its place as the words it begins (for each of its parts: "e-mai" gives the
+     * words beginning with 'e-mai', 'e' and 'mai'). Those words are looked up in
+     * {@code search_words} and searched exactly; a part that begins more than {@link #PREFIX_WORDS}
+     * words is searched as a prefix ({@code 'p':*}), slower but complete, and a one-letter part
+     * as it is. Null when the query holds no word at all (only punctuation, say); 422 when it only
      * excludes words, which would match nearly everything.
      */
     private static String tsquery(Handle h, SearchQuery query) {
         var parsed = h.createQuery("""
+                        with expanded as (
+                            select string_agg(case
+                                when length(part.lexeme) < 2 then search_quote(part.lexeme)
+                                else coalesce((select '(' || string_agg(search_quote(w.word), ' | ') || ')'
+                                               from (select word from search_words
+                                                     where word >= part.lexeme and word < part.lexeme || chr(1114111)
+                                                     order by word limit :most + 1) w
+                                               having count(*) <= :most),
+                                              search_quote(part.lexeme) || ':*') end, ' & ') as text
+                            from unnest(to_tsvector('reyna_search', :prefix)) part)
                         select q::text as text, numnode(q) as nodes, querytree(q) as indexed from (
-                            select ts_rewrite(websearch_to_tsquery('reyna_search', :words), cast(:placeholder as tsquery), coalesce((
-                                select string_agg('''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') || ''':*', ' & ')
-                                from unnest(to_tsvector('reyna_search', :prefix)))::tsquery, ''::tsquery)) as q) parsed""")
+                            select ts_rewrite(websearch_to_tsquery('reyna_search', :words), cast(:placeholder as tsquery),
+                                              coalesce(cast(expanded.text as tsquery), ''::tsquery)) as q
+                            from expanded) parsed""")
                 .bind("words", query.words()).bind("placeholder", SearchQuery.PLACEHOLDER)
-                .bind("prefix", query.prefix() == null ? "" : query.prefix())
+                .bind("prefix", query.prefix() == null ? "" : query.prefix()).bind("most", PREFIX_WORDS)
                 .map((rs, ctx) -> new Parsed(rs.getString("text"), rs.getInt("nodes"), rs.getString("indexed")))
                 .one();
         if (parsed.nodes() == 0) {
