@@ -44,6 +44,7 @@ import studio.reyna.gateway.openapi.OpenApiRoutes;
 import studio.reyna.gateway.realtime.RealtimeHub;
 import studio.reyna.gateway.realtime.RealtimeEndpoint;
 import studio.reyna.gateway.schema.SchemaRoutes;
+import studio.reyna.gateway.search.SearchRoutes;
 import studio.reyna.gateway.share.PublicRoutes;
 import studio.reyna.gateway.share.ShareRoutes;
 import studio.reyna.gateway.transfer.TransferRoutes;
@@ -67,6 +68,7 @@ import studio.reyna.state.blob.BlobMigrations;
 import studio.reyna.state.blob.Blobs;
 import studio.reyna.state.bucket.BucketTree;
 import studio.reyna.state.bucket.Buckets;
+import studio.reyna.state.search.Search;
 import studio.reyna.state.share.Links;
 import studio.reyna.state.share.Shares;
 import studio.reyna.state.transfer.Exports;
@@ -214,6 +216,7 @@ final class Studio implements AutoCloseable {
             // The import's parser is bounded by the import limit, not by the limit of one JSON body.
             var imports = new Imports(jdbi, access, schemas, attachments, events, usage,
                     Json.newMapper(config.http().maxImportBytes()), new Imports.Settings(config.http().maxBodyBytes()), transfers);
+            var search = new Search(jdbi, access);
 
             EventBus bus = config.events().natsUrl() == null ? new InProcessEventBus()
                     : NatsEventBus.start(config.events().natsUrl(), config.events().subjectPrefix(),
@@ -280,7 +283,8 @@ final class Studio implements AutoCloseable {
                     new AttachmentRoutes(attachments)::routes,
                     new ShareRoutes(shares, links, bodies, () -> url(config.http(), listening.get().port()))::routes,
                     new PublicRoutes(links, buckets, blobs, attachments)::routes,
-                    new TransferRoutes(exports, imports, config.http().maxImportBytes())::routes);
+                    new TransferRoutes(exports, imports, config.http().maxImportBytes())::routes,
+                    new SearchRoutes(search)::routes);
             // Without the api role a node answers only what operations need: health, metrics, the contract.
             boolean serving = config.roles().contains("api");
             var features = new java.util.ArrayList<>(operations);

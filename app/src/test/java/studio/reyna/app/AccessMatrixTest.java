@@ -303,6 +303,11 @@ class AccessMatrixTest {
                 user("POST", "/api/v1/import").query("bucketId=${bucket}").body("{\"format\":\"reyna-export\",\"version\":1,"
                                 + "\"schemas\":[],\"buckets\":[],\"blobs\":[],\"attachments\":[]}").expect(
                         "200 200 200 | 403 403 404 | 200 200 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
+                // Search reads what the caller may read: a bucketId it cannot see answers 404 like the bucket itself.
+                user("GET", "/api/v1/search").query("q=matrix&bucketId=${bucket}").expect(
+                        "200 200 200 | 200 200 404 | 200 200 404 | 404 404 404 | 401 401 401 | 401 401 401 | 401 401 401 | 401 401 401"),
+                userWithoutResource("GET", "/api/v1/search").query("q=matrix").expect(
+                        "200 | 200 | 200 | 200 | 401 | 401 | 401 | 401"),
 
                 // Attachments follow their blob: whoever may read it reads them, whoever may write it adds and deletes them.
                 user("POST", "/api/v1/blobs/{blobId}/attachments").query("filename=notes.txt").contentType("text/plain")

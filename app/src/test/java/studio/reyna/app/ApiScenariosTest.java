@@ -341,6 +341,17 @@ class ApiScenariosTest {
                         .contentType("application/x-www-form-urlencoded").status(415),
                 call("refuses a move body over the size limit", a, "PATCH", "/api/v1/blobs/${blob}", tooLarge).status(413),
 
+                // Search
+                call("finds blobs by the words of their titles, highlighted", a, "GET", "/api/v1/search?q=first&bucketId=${bucket}")
+                        .json("/items/0/id", "${blob}").json("/items/0/highlights/title", "<mark>First</mark> note")
+                        .json("/nextCursor", "null"),
+                call("finds the blobs of a bucket shared with the caller", b, "GET", "/api/v1/search?q=shared&bucketId=${sharedRead}")
+                        .json("/items/0/id", "${sharedReadBlob}"),
+                call("refuses a search without words", a, "GET", "/api/v1/search?q=%20").status(422).json("/errors/0/pointer", "/q"),
+                call("answers 404 for a search in another user's bucket", a, "GET", "/api/v1/search?q=x&bucketId=${bobBucket}")
+                        .status(404),
+                call("refuses a search without a token", anon, "GET", "/api/v1/search?q=x").status(401),
+
                 // Attachments
                 call("attaches a file sent as the raw body", a, "POST", "/api/v1/blobs/${blob}/attachments?filename=notes.txt",
                         "Hello, attachments!").contentType("text/plain")

@@ -52,6 +52,16 @@ final class StudioApi {
         return post("/api/v1/buckets", token, JSON.createObjectNode().put("name", name), 201).path("id").asString();
     }
 
+    String createBucket(String token, String name, String parentId) throws IOException, InterruptedException {
+        return post("/api/v1/buckets", token, JSON.createObjectNode().put("name", name).put("parentId", parentId), 201)
+                .path("id").asString();
+    }
+
+    /** Shares a bucket (and everything below it) with the user of {@code email}, read-only. */
+    void share(String token, String bucketId, String email) throws IOException, InterruptedException {
+        post("/api/v1/buckets/" + bucketId + "/shares", token, JSON.createObjectNode().put("email", email).put("access", "read"), 201);
+    }
+
     /** Creates one blob; returns its id. */
     String createBlob(String token, String bucketId, String schemaId, String title) throws IOException, InterruptedException {
         var body = JSON.createObjectNode().put("schemaId", schemaId);
