@@ -2,6 +2,7 @@ package studio.reyna.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -323,20 +324,8 @@ class BackupTest {
         }
     }
 
-    record Outcome(int exit, String output) {
-    }
-
     /** {@code reyna <args>} in a process of its own, with only the given {@code REYNA_*} variables. */
-    private static Outcome reyna(Map<String, String> environment, String... args) throws IOException, InterruptedException {
-        var command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"), "studio.reyna.app.Main"));
-        command.addAll(List.of(args));
-        var builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().keySet().removeIf(name -> name.startsWith("REYNA_"));
-        builder.environment().putAll(environment);
-        var process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(10, TimeUnit.MINUTES)).isTrue();
-        return new Outcome(process.exitValue(), output);
+    private static Processes.Outcome reyna(Map<String, String> environment, String... args) throws IOException, InterruptedException {
+        return Processes.reyna(environment, Duration.ofMinutes(10), args);
     }
 }

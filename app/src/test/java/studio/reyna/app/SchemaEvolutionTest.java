@@ -2,7 +2,6 @@ package studio.reyna.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -165,12 +164,10 @@ class SchemaEvolutionTest {
 
     /** Runs {@code reyna schema migrate} as its own process against the test studio's database. */
     private static String migrate(String schemaId) throws Exception {
-        var command = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"),
-                "studio.reyna.app.Main", "schema", "migrate", schemaId, "--batch-size", "2");
-        command.environment().keySet().removeIf(name -> name.startsWith("REYNA_"));
-        command.environment().put("REYNA_DB_URL", TestDatabase.sharedJdbcUrl());
-        return Processes.output(command, Duration.ofSeconds(60));
+        var outcome = Processes.reyna(Map.of("REYNA_DB_URL", TestDatabase.sharedJdbcUrl()), Duration.ofSeconds(60),
+                "schema", "migrate", schemaId, "--batch-size", "2");
+        assertThat(outcome.exit()).as(outcome.output()).isZero();
+        return outcome.output();
     }
 
     private static List<Integer> storedVersions(World world) {

@@ -6,7 +6,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -42,13 +41,7 @@ final class StudioProcess implements AutoCloseable {
     /** As above, with the embedded database in {@code dataDir} (kept from one start to the next). */
     static StudioProcess start(Path dir, List<String> jvmFlags, Map<String, String> environment, Path dataDir) throws Exception {
         Files.createDirectories(dir);
-        var command = new ArrayList<String>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmFlags);
-        // The studio's own logging configuration, not the tests' (which the class path also holds).
-        command.add("-Dlogback.configurationFile=logback.xml");
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "studio.reyna.app.Main", "serve", "--port", "0",
-                "--data-dir", dataDir.toString()));
+        var command = Processes.reynaCommand(jvmFlags, "serve", "--port", "0", "--data-dir", dataDir.toString());
         var builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().keySet().removeIf(name -> name.startsWith("REYNA_"));
         builder.environment().putAll(environment);

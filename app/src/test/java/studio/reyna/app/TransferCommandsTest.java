@@ -3,14 +3,11 @@ package studio.reyna.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static studio.reyna.app.Api.expect;
 
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,9 +21,6 @@ class TransferCommandsTest {
 
     private final Api api = TestStudio.api();
     private final String url = "http://127.0.0.1:" + TestStudio.port();
-
-    record Run(int exit, String output) {
-    }
 
     @Test
     void an_export_written_by_the_command_imports_with_the_command_and_a_second_import_creates_nothing() throws Exception {
@@ -84,16 +78,7 @@ class TransferCommandsTest {
     }
 
     /** Runs {@code reyna <arguments>} in a JVM of its own with only the given {@code REYNA_*} variables. */
-    private Run reyna(Map<String, String> environment, String... arguments) throws Exception {
-        var command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"), "studio.reyna.app.Main"));
-        command.addAll(List.of(arguments));
-        var builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().keySet().removeIf(name -> name.startsWith("REYNA_"));
-        builder.environment().putAll(environment);
-        var process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Run(process.exitValue(), output);
+    private static Processes.Outcome reyna(Map<String, String> environment, String... arguments) throws Exception {
+        return Processes.reyna(environment, Duration.ofSeconds(60), arguments);
     }
 }

@@ -75,10 +75,15 @@ final class DumpArchive {
         }
         String schema = Contents.single(connection, "select current_schema()");
         String aside = relations > 0 ? schema + "_before_restore_" + Clock.systemUTC().millis() : null;
+        // Extensions (the search's unaccent and btree_gin) stay with the new schema: the dump creates
+        // them only "if not exists", and what it then builds on them must find them there.
+        var extensions = aside == null ? List.<String>of() : extensionsIn(connection, schema);
         if (aside != null) {
             progress.say("--force: the database's current content is kept in the schema " + aside + " until the restore succeeded");
-            inTransaction(connection, "alter schema " + quote(schema) + " rename to " + quote(aside),
-                    "create schema " + quote(schema));
+            var statements = new ArrayList<>(List.of("alter schema " + quote(schema) + " rename to " + quote(aside),
+                    "create schema " + quote(schema)));
+            extensions.forEach(extension -> statements.add("alter extension " + quote(extension) + " set schema " + quote(schema)));
+            inTransaction(connection, statements.toArray(String[]::new));
         }
         progress.say("restoring into " + database + " with pg_restore " + pgRestore.version() + " (one transaction)");
         var command = new ArrayList<>(List.of(pgRestore.path().toString(), "--single-transaction", "--exit-on-error",
@@ -86,8 +91,11 @@ final class DumpArchive {
         var result = PgTools.run(command, PgTools.environment(jdbcUrl));
         if (result.exit() != 0) {
             if (aside != null) {
-                inTransaction(connection, "drop schema " + quote(schema) + " cascade",
-                        "alter schema " + quote(aside) + " rename to " + quote(schema));
+                var statements = new ArrayList<String>();
+                extensions.forEach(extension -> statements.add("alter extension " + quote(extension) + " set schema " + quote(aside)));
+                statements.add("drop schema " + quote(schema) + " cascade");
+                statements.add("alter schema " + quote(aside) + " rename to " + quote(schema));
+                inTransaction(connection, statements.toArray(String[]::new));
             }
             throw new IllegalStateException("pg_restore failed, so nothing was restored (it ran in one transaction)"
                     + (aside != null ? " and the database's previous content is back in place" : "") + ": " + result.why());
@@ -97,6 +105,22 @@ final class DumpArchive {
         }
         return Contents.of(connection).orElseThrow(() -> new IllegalStateException(
                 "pg_restore succeeded but the database holds no studio; was the archive made in another schema than " + schema + "?"));
+    }
+
+    /** The extensions whose objects live in {@code schema}. */
+    private static List<String> extensionsIn(Connection connection, String schema) throws SQLException {
+        try (var statement = connection.prepareStatement("""
+                select e.extname from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+                where n.nspname = ? order by e.extname""")) {
+            statement.setString(1, schema);
+            var names = new ArrayList<String>();
+            try (var rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    names.add(rows.getString(1));
+                }
+            }
+            return names;
+        }
     }
 
     private static void inTransaction(Connection connection, String... statements) throws SQLException {
