@@ -55,13 +55,7 @@ public final class Schemas {
     public SchemaVersion create(UUID ownerId, NewSchema request) {
         var problems = new ArrayList<FieldError>();
         String id = request.id() == null ? ids.next().toString() : request.id();
-        if (!ID.matcher(id).matches()) {
-            problems.add(new FieldError("/id", "id must be 1–64 lower-case letters, digits, '-' or '_', starting with a letter or digit"));
-        }
-        checkName(request.name(), problems);
-        if (request.description() != null && request.description().length() > 2000) {
-            problems.add(new FieldError("/description", "description must be at most 2000 characters"));
-        }
+        checkHeader(id, request.name(), request.description(), "", problems);
         problems.addAll(documentProblems(request.schema()));
         if (!problems.isEmpty()) {
             throw new ValidationException("the schema cannot be created", problems);
@@ -183,15 +177,7 @@ public final class Schemas {
     public Restored restore(Handle h, UUID importerId, String id, String name, String description,
                             List<JsonNode> documents, List<JsonNode> migrations, String pointer) {
         var problems = new ArrayList<FieldError>();
-        if (id == null || !ID.matcher(id).matches()) {
-            problems.add(new FieldError(pointer + "/id", "id must be 1–64 lower-case letters, digits, '-' or '_', starting with a letter or digit"));
-        }
-        var nameProblems = new ArrayList<FieldError>();
-        checkName(name, nameProblems);
-        nameProblems.forEach(p -> problems.add(new FieldError(pointer + p.pointer(), p.message())));
-        if (description != null && description.length() > 2000) {
-            problems.add(new FieldError(pointer + "/description", "description must be at most 2000 characters"));
-        }
+        checkHeader(id, name, description, pointer, problems);
         var parsedMigrations = new ArrayList<Migration>(documents.size());
         for (int i = 0; i < documents.size(); i++) {
             String at = pointer + "/versions/" + i + "/document";
@@ -350,11 +336,18 @@ public final class Schemas {
         return stored;
     }
 
-    private static void checkName(String name, List<FieldError> problems) {
+    /** What a schema's id, name and description must be, wherever they come from; pointers below {@code at}. */
+    private static void checkHeader(String id, String name, String description, String at, List<FieldError> problems) {
+        if (id == null || !ID.matcher(id).matches()) {
+            problems.add(new FieldError(at + "/id", "id must be 1–64 lower-case letters, digits, '-' or '_', starting with a letter or digit"));
+        }
         if (name == null || name.isBlank()) {
-            problems.add(new FieldError("/name", "name is required"));
+            problems.add(new FieldError(at + "/name", "name is required"));
         } else if (name.strip().length() > 200) {
-            problems.add(new FieldError("/name", "name must be at most 200 characters"));
+            problems.add(new FieldError(at + "/name", "name must be at most 200 characters"));
+        }
+        if (description != null && description.length() > 2000) {
+            problems.add(new FieldError(at + "/description", "description must be at most 2000 characters"));
         }
     }
 
