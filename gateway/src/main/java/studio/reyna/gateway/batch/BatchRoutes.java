@@ -12,6 +12,7 @@ import studio.reyna.gateway.blob.BlobRoutes;
 import studio.reyna.gateway.http.Caller;
 import studio.reyna.gateway.http.JsonBody;
 import studio.reyna.gateway.http.RequestBodies;
+import studio.reyna.gateway.http.Responses;
 import studio.reyna.gateway.limit.RequestLimits;
 import studio.reyna.state.blob.BlobBatch;
 import studio.reyna.state.blob.NewBlob;
@@ -127,19 +128,9 @@ public final class BatchRoutes {
         if (value.isIntegralNumber() && value.canConvertToLong() && value.longValue() >= 1) {
             return value.longValue();
         }
-        if (value.isString()) {
-            String text = value.asString().strip();
-            if (text.length() >= 2 && text.startsWith("\"") && text.endsWith("\"")) {
-                text = text.substring(1, text.length() - 1);
-            }
-            try {
-                long version = Long.parseLong(text);
-                if (version >= 1) {
-                    return version;
-                }
-            } catch (NumberFormatException e) {
-                // Falls through to the refusal below.
-            }
+        Long version = value.isString() ? Responses.versionIn(value.asString()) : null;
+        if (version != null) {
+            return version;
         }
         throw ValidationException.of("/ifMatch", "ifMatch must be a blob version such as 3 (or its ETag \"3\")");
     }

@@ -48,13 +48,24 @@ public final class Responses {
             // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag matches nothing.
             throw new PreconditionFailedException("If-Match needs a strong ETag, not " + header);
         }
+        Long version = versionIn(value);
+        if (version == null) {
+            throw new PreconditionFailedException("If-Match '" + header + "' matches no version of this resource");
+        }
+        return version;
+    }
+
+    /** The version an ETag names ({@code "3"}, or {@code 3} without its quotes); null when it names none. */
+    public static Long versionIn(String tag) {
+        String value = tag.strip();
         if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
             value = value.substring(1, value.length() - 1);
         }
         try {
-            return Long.parseLong(value);
+            long version = Long.parseLong(value);
+            return version >= 1 ? version : null;
         } catch (NumberFormatException e) {
-            throw new PreconditionFailedException("If-Match '" + header + "' matches no version of this resource");
+            return null;
         }
     }
 }
