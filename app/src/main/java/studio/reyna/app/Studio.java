@@ -2,6 +2,7 @@ package studio.reyna.app;
 
 import com.sun.management.UnixOperatingSystemMXBean;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.lang.management.ManagementFactory;
@@ -11,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import studio.reyna.core.Ids;
@@ -75,6 +77,7 @@ import studio.reyna.state.transfer.Exports;
 import studio.reyna.state.transfer.Imports;
 import studio.reyna.state.transfer.TransferSlots;
 import studio.reyna.state.usage.Usage;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The composition root: every service of the studio is created and connected here, in the order
@@ -142,15 +145,26 @@ final class Studio implements AutoCloseable {
      */
     static BlobMigrations blobMigrations(Connected connected, StudioConfig config) {
         var jdbi = connected.database().jdbi();
-        var ids = new Ids(Clock.systemUTC());
-        var json = Json.newStoredMapper();
-        var events = new EventLog(jdbi, ids, Clock.systemUTC(), json);
-        var schemas = new Schemas(jdbi, events, ids, json);
-        var access = new AccessPolicy(Duration.ofMinutes(5), 10_000);
-        var quotas = config.quotas();
-        var usage = new Usage(jdbi, new Usage.Limits(quotas.blobs(), quotas.buckets(), quotas.bytes()));
-        var blobs = new Blobs(jdbi, access, schemas, events, usage, ids, json, new SimpleMeterRegistry());
-        return new BlobMigrations(jdbi, schemas, blobs, access, events, json);
+        return Content.over(jdbi, config, Clock.systemUTC(), new SimpleMeterRegistry()).blobMigrations(jdbi);
+    }
+
+    /** The content services over one database, built alike for a serving studio and for the admin commands. */
+    record Content(Ids ids, JsonMapper json, EventLog events, Schemas schemas, AccessPolicy access, Usage usage, Blobs blobs) {
+        static Content over(Jdbi jdbi, StudioConfig config, Clock clock, MeterRegistry metrics) {
+            var ids = new Ids(clock);
+            var json = Json.newStoredMapper();
+            var events = new EventLog(jdbi, ids, clock, json);
+            var schemas = new Schemas(jdbi, events, ids, json);
+            var access = new AccessPolicy(Duration.ofMinutes(5), 100_000);
+            var quotas = config.quotas();
+            var usage = new Usage(jdbi, new Usage.Limits(quotas.blobs(), quotas.buckets(), quotas.bytes()));
+            return new Content(ids, json, events, schemas, access, usage,
+                    new Blobs(jdbi, access, schemas, events, usage, ids, json, metrics));
+        }
+
+        BlobMigrations blobMigrations(Jdbi jdbi) {
+            return new BlobMigrations(jdbi, schemas, blobs, access, events, json);
+        }
     }
 
     record Connected(EmbeddedDatabase embedded, Database database, String schemaVersion) implements AutoCloseable {
@@ -177,20 +191,21 @@ final class Studio implements AutoCloseable {
         try {
             var jdbi = connected.database().jdbi();
             var clock = Clock.systemUTC();
-            var ids = new Ids(clock);
-            var json = Json.newStoredMapper();
             var requestJson = Json.newMapper(config.http().maxBodyBytes());
+            var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
-            var events = new EventLog(jdbi, ids, clock, json);
-            var schemas = new Schemas(jdbi, events, ids, json);
-            var access = new AccessPolicy(Duration.ofMinutes(5), 100_000);
-            var quotas = config.quotas();
-            var usage = new Usage(jdbi, new Usage.Limits(quotas.blobs(), quotas.buckets(), quotas.bytes()));
+            var content = Content.over(jdbi, config, clock, metrics);
+            var ids = content.ids();
+            var json = content.json();
+            var events = content.events();
+            var schemas = content.schemas();
+            var access = content.access();
+            var usage = content.usage();
+            var blobs = content.blobs();
             if (config.operations().sentryDsn() != null) {
                 opened.push(ErrorReports.start(config.operations().sentryDsn(), "reyna-studio@" + version()));
                 log.info("unexpected errors are reported to Sentry");
             }
-            var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             connected.database().measurePoolWith(metrics);
             opened.push(InstallationMetrics.register(metrics, jdbi, connected.embedded() == null ? null : config.dataDir()));
             var files = config.attachments();
@@ -206,7 +221,6 @@ final class Studio implements AutoCloseable {
             var attachments = new Attachments(jdbi, access, events, ids,
                     new Attachments.Settings(files.maxBytes(), files.maxUploads()), usage, s3, sweeper, metrics);
             var buckets = new Buckets(jdbi, access, events, usage, ids);
-            var blobs = new Blobs(jdbi, access, schemas, events, usage, ids, json, metrics);
             var shares = new Shares(jdbi, access, events);
             var links = new Links(jdbi, access, ids, clock);
             var tree = new BucketTree(jdbi);
@@ -276,7 +290,7 @@ final class Studio implements AutoCloseable {
                     new AuthRoutes(accounts, authBodies)::routes,
                     new UsageRoutes(usage)::routes,
                     new ProcessorRoutes(processors, processorSettings, new DeadLetters(jdbi), bodies)::routes,
-                    new SchemaRoutes(schemas, bodies, new BlobMigrations(jdbi, schemas, blobs, access, events, json))::routes,
+                    new SchemaRoutes(schemas, bodies, content.blobMigrations(jdbi))::routes,
                     new BucketRoutes(buckets, blobs, bodies)::routes,
                     new BlobRoutes(blobs, bodies)::routes,
                     new BatchRoutes(new BlobBatch(jdbi, blobs), bodies, requestLimits)::routes,
